@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, loadConfig, type ConfigOverrides } from '../config.js';
+import { systemClock } from '../domain/clock.js';
+import { DomainError } from '../domain/errors.js';
+import { ROLES, systemPrincipal, type Role } from '../domain/principal.js';
+import { openStore, servicesFor, startServer, VERSION } from '../server.js';
+import { parseDuration } from './duration.js';
+
+const program = new Command()
+  .name('entitle')
+  .description('Entitle license and subscription server')
+  .version(VERSION)
+  .showHelpAfterError();
+
+/** Flags shared by every command that opens the store; each overrides its environment variable. */
+function storeOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'data directory (ENTITLE_DATA_DIR, default ./data)')
+    .option('--database-url <url>', 'database URL, sqlite:<file> (ENTITLE_DATABASE_URL)')
+    .option('--token-secret-file <file>', 'HS256 token secret (ENTITLE_TOKEN_SECRET_FILE)')
+    .option(
+      '--token-private-key-file <file>',
+      'PEM private key for EdDSA/RS256/ES256 tokens (ENTITLE_TOKEN_PRIVATE_KEY_FILE)',
+    )
+    .option(
+      '--token-public-key-file <file>',
+      'PEM public key to verify tokens (ENTITLE_TOKEN_PUBLIC_KEY_FILE)',
+    )
+    .option('--token-jwks-url <url>', "an external issuer's JWKS URL (ENTITLE_TOKEN_JWKS_URL)");
+}
+
+interface StoreFlags {
+  dataDir?: string;
+  databaseUrl?: string;
+  tokenSecretFile?: string;
+  tokenPrivateKeyFile?: string;
+  tokenPublicKeyFile?: string;
+  tokenJwksUrl?: string;
+}
+
+function overridesOf(
+  flags: StoreFlags & { port?: string; host?: string; logLevel?: string },
+): ConfigOverrides {
+  return {
+    dataDir: flags.dataDir,
+    databaseUrl: flags.databaseUrl,
+    tokenSecretFile: flags.tokenSecretFile,
+    tokenPrivateKeyFile: flags.tokenPrivateKeyFile,
+    tokenPublicKeyFile: flags.tokenPublicKeyFile,
+    tokenJwksUrl: flags.tokenJwksUrl,
+    port: flags.port,
+    host: flags.host,
+    logLevel: flags.logLevel,
+  };
+}
+
+storeOptions(
+  program
+    .command('serve')
+    .description('run the HTTP server (migrates the database first)')
+    .option('--port <port>', 'TCP port (ENTITLE_PORT, default 8080)')
+    .option('--host <host>', 'listen address (ENTITLE_HOST, default 0.0.0.0)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (ENTITLE_LOG_LEVEL)'),
+).action(async (flags: StoreFlags & { port?: string; host?: string; logLevel?: string }) => {
+  const server = await startServer(loadConfig(overridesOf(flags)), (line) => {
+    process.stdout.write(`${line}\n`);
+  });
+  const stop = (signal: string) => {
+    server.app.log.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.app.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+});
+
+storeOptions(program.command('migrate').description('bring the database schema up to date')).action(
+  async (flags: StoreFlags) => {
+    const store = await openStore(loadConfig(overridesOf(flags)));
+    try {
+      const results = await store.migrate();
+      process.stdout.write(
+        results.length === 0
+          ? 'database is up to date\n'
+          : results.map((r) => `${r.status}: ${r.migrationName}\n`).join(''),
+      );
+    } finally {
+      await store.close();
+    }
+  },
+);
+
+const token = program.command('token').description('bearer tokens');
+storeOptions(
+  token
+    .command('create')
+    .description('mint a bearer token and print it (only its hash is stored)')
+    .addOption(
+      new Option('--role <role>', 'role of the token').choices(ROLES).makeOptionMandatory(),
+    )
+    .requiredOption('--accounts <ids>', "comma-separated account ids, or '*' for operators")
+    .option('--subject <sub>', 'who the token is for', 'cli')
+    .option('--instance <id>', 'the instance an instance token is bound to')
+    .addOption(new Option('--typ <typ>', 'token type').choices(['user', 'service']))
+    .option('--ttl <duration>', 'lifetime: 3600, 90m, 12h, 30d', parseTtl, 30 * 86400),
+).action(
+  async (
+    flags: StoreFlags & {
+      role: Role;
+      accounts: string;
+      subject: string;
+      instance?: string;
+      typ?: 'user' | 'service';
+      ttl: number;
+    },
+  ) => {
+    const config = loadConfig(overridesOf(flags));
+    const store = await openStore(config);
+    try {
+      const issued = await servicesFor(config, store).tokens.issue(
+        { principal: systemPrincipal, requestId: null, clock: systemClock },
+        {
+          subject: flags.subject,
+          role: flags.role,
+          accounts: flags.accounts === '*' ? '*' : flags.accounts.split(',').map((id) => id.trim()),
+          typ: flags.typ,
+          instance: flags.instance,
+          ttlSeconds: flags.ttl,
+        },
+      );
+      process.stdout.write(`${issued.token}\n`);
+      process.stderr.write(`token ${issued.id} expires ${issued.expiresAt}\n`);
+    } finally {
+      await store.close();
+    }
+  },
+);
+
+function parseTtl(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === null)
+    throw new InvalidArgumentError('use seconds or a number with s, m, h or d, e.g. 30d');
+  return seconds;
+}
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`entitle: configuration error: ${error.message}\n`);
+  } else if (error instanceof DomainError) {
+    const fields = error.issues.map((issue) => `\n  ${issue.name}: ${issue.reason}`).join('');
+    process.stderr.write(`entitle: ${error.message}${fields}\n`);
+  } else {
+    process.stderr.write(`entitle: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+/**
+ * Typed failures of the domain and services. Every surface (native API, each facade) maps these
+ * names onto its own error format in one table; nothing else decides a status code.
+ */
+export interface FieldIssue {
+  /** The offending field (dotted path) or query parameter. */
+  name: string;
+  reason: string;
+}
+
+export type DomainErrorCode =
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  | 'INVALID_FIELDS'
+  | 'INVALID_PARAMS'
+  | 'CONFLICT'
+  | 'IN_USE';
+
+export class DomainError extends Error {
+  readonly code: DomainErrorCode;
+  readonly issues: FieldIssue[];
+
+  constructor(code: DomainErrorCode, message: string, issues: FieldIssue[] = []) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.issues = issues;
+  }
+}
+
+export class NotFound extends DomainError {
+  constructor(resource: string, id: string) {
+    super('NOT_FOUND', `${resource} '${id}' was not found.`);
+  }
+}
+
+export class Forbidden extends DomainError {
+  constructor(message = "The requested operation isn't permitted for this token.") {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class Unauthenticated extends DomainError {
+  constructor(message: string) {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+/** A request body field breaks a rule that a schema cannot express. */
+export class InvalidFields extends DomainError {
+  constructor(issues: FieldIssue[], message = 'The request body has invalid fields.') {
+    super('INVALID_FIELDS', message, issues);
+  }
+}
+
+/** A query or path parameter is malformed or names something that does not exist. */
+export class InvalidParams extends DomainError {
+  constructor(issues: FieldIssue[], message = 'The supplied query parameters are invalid.') {
+    super('INVALID_PARAMS', message, issues);
+  }
+}
+
+/** The resource already exists or a unique value is taken. */
+export class Conflict extends DomainError {
+  constructor(message: string, issues: FieldIssue[] = []) {
+    super('CONFLICT', message, issues);
+  }
+}
+
+/** The resource cannot be removed while other resources still reference it. */
+export class InUse extends DomainError {
+  constructor(resource: string, id: string, by: string) {
+    super('IN_USE', `${resource} '${id}' is still referenced by ${by} and cannot be deleted.`);
+  }
+}

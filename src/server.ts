@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { type Config, sqliteFile } from './config.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { systemPrincipal } from './domain/principal.js';
+import { buildApp } from './http/app.js';
+import type { App } from './http/types.js';
+import { createServices, type Services } from './services/index.js';
+import { loadTokenKeys } from './services/token-keys.js';
+import { openSqliteStore, type Store } from './store/database.js';
+
+export const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+/** Opens the configured store and brings its schema up to date. */
+export async function openStore(config: Config): Promise<Store> {
+  const store = openSqliteStore({ file: sqliteFile(config.databaseUrl) });
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+export function servicesFor(config: Config, store: Store): Services {
+  return createServices(store, loadTokenKeys(config.token));
+}
+
+export interface RunningServer {
+  app: App;
+  services: Services;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the server: store, migrations, first-start operator token, HTTP listener.
+ * `print` receives what a person must see once (the bootstrap token), apart from the JSON log.
+ */
+export async function startServer(
+  config: Config,
+  print: (line: string) => void,
+  clock: Clock = systemClock,
+): Promise<RunningServer> {
+  const started = performance.now();
+  const store = await openStore(config);
+  const services = servicesFor(config, store);
+  const bootstrap = await services.tokens.bootstrap({
+    principal: systemPrincipal,
+    requestId: null,
+    clock,
+  });
+  if (bootstrap !== null) {
+    print(
+      [
+        '',
+        'Entitle: first start with an empty store. This operator token is shown once, now:',
+        '',
+        `  ${bootstrap.token}`,
+        '',
+        `It expires ${bootstrap.expiresAt}. Mint more with: entitle token create --role operator --accounts '*'`,
+        '',
+      ].join('\n'),
+    );
+  }
+  const app = await buildApp({
+    services,
+    clock,
+    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+    bodyLimitBytes: config.bodyLimitBytes,
+    version: VERSION,
+  });
+  const url = await app.listen({ port: config.port, host: config.host });
+  app.log.info(
+    {
+      url,
+      database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'),
+      startupMs: Math.round(performance.now() - started),
+    },
+    'entitle is ready',
+  );
+  return {
+    app,
+    services,
+    url,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import { InvalidFields, NotFound } from '../domain/errors.js';
+import {
+  checkProductParts,
+  type Product,
+  type ProductCreate,
+  type ProductPatch,
+  type ProductReplace,
+} from '../domain/product.js';
+import { requireRole } from '../domain/principal.js';
+import { parseListQuery, type RawListParams } from '../domain/query.js';
+import type { Store, Tx } from '../store/database.js';
+import type { Page } from '../store/list.js';
+import {
+  deleteProduct,
+  findProduct,
+  insertProduct,
+  listProducts,
+  productsCollection,
+  replaceProduct,
+} from '../store/products.repository.js';
+import { recordChange } from './audit.js';
+import type { ServiceContext } from './context.js';
+
+/** A product is named by its numeric id or its slug. */
+export function productRef(idOrSlug: string): number | string {
+  return /^\d{1,10}$/.test(idOrSlug) ? Number(idOrSlug) : idOrSlug;
+}
+
+type ProductWrite = Pick<
+  Product,
+  'slug' | 'name' | 'group' | 'description' | 'features' | 'metrics'
+>;
+
+/** The catalog: every token may read it, only operators change it. */
+export function productService(store: Store) {
+  return {
+    async create(ctx: ServiceContext, input: ProductCreate): Promise<Product> {
+      requireRole(ctx.principal, ['operator']);
+      const fields = checked(normalize(input));
+      const now = ctx.clock.now().toISOString();
+      return store.transaction('product.create', async (tx) => {
+        const product = await insertProduct(tx, {
+          ...fields,
+          id: input.id,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await recordChange(tx, ctx, {
+          type: 'product.created',
+          accountId: null,
+          resourceType: 'product',
+          resourceId: String(product.id),
+          after: product,
+        });
+        return product;
+      });
+    },
+
+    list(_ctx: ServiceContext, params: RawListParams): Promise<Page<Product>> {
+      const query = parseListQuery(productsCollection, params);
+      return store.read((db) => listProducts(db, query));
+    },
+
+    async get(_ctx: ServiceContext, idOrSlug: string): Promise<Product> {
+      const product = await store.read((db) => findProduct(db, productRef(idOrSlug)));
+      if (product === undefined) throw new NotFound('Product', idOrSlug);
+      return product;
+    },
+
+    replace(ctx: ServiceContext, idOrSlug: string, input: ProductReplace): Promise<Product> {
+      return change(ctx, idOrSlug, 'product.replace', (current) => {
+        if (input.id !== undefined && input.id !== current.id) {
+          throw new InvalidFields([
+            { name: 'id', reason: `must match the product in the path (${String(current.id)})` },
+          ]);
+        }
+        return normalize(input);
+      });
+    },
+
+    update(ctx: ServiceContext, idOrSlug: string, patch: ProductPatch): Promise<Product> {
+      return change(ctx, idOrSlug, 'product.update', (current) =>
+        normalize({
+          slug: patch.slug ?? current.slug,
+          name: patch.name ?? current.name,
+          group: patch.group === undefined ? current.group : patch.group,
+          description: patch.description ?? current.description,
+          features: patch.features ?? current.features,
+          metrics: patch.metrics ?? current.metrics,
+        }),
+      );
+    },
+
+    async remove(ctx: ServiceContext, idOrSlug: string): Promise<void> {
+      requireRole(ctx.principal, ['operator']);
+      await store.transaction('product.delete', async (tx) => {
+        const current = await mustFind(tx, idOrSlug);
+        await deleteProduct(tx, current.id);
+        await recordChange(tx, ctx, {
+          type: 'product.deleted',
+          accountId: null,
+          resourceType: 'product',
+          resourceId: String(current.id),
+          before: current,
+        });
+      });
+    },
+  };
+
+  async function change(
+    ctx: ServiceContext,
+    idOrSlug: string,
+    useCase: string,
+    apply: (current: Product) => ProductWrite,
+  ): Promise<Product> {
+    requireRole(ctx.principal, ['operator']);
+    return store.transaction(useCase, async (tx) => {
+      const current = await mustFind(tx, idOrSlug);
+      const next: Product = {
+        ...checked(apply(current)),
+        id: current.id,
+        createdAt: current.createdAt,
+        updatedAt: ctx.clock.now().toISOString(),
+      };
+      await replaceProduct(tx, next);
+      await recordChange(tx, ctx, {
+        type: 'product.updated',
+        accountId: null,
+        resourceType: 'product',
+        resourceId: String(current.id),
+        before: current,
+        after: next,
+      });
+      return next;
+    });
+  }
+}
+
+function normalize(input: Omit<ProductCreate, 'id'>): ProductWrite {
+  return {
+    slug: input.slug,
+    name: input.name,
+    group: input.group ?? null,
+    description: input.description ?? '',
+    features: (input.features ?? []).map((feature) => ({
+      id: feature.id,
+      name: feature.name,
+      description: feature.description ?? '',
+    })),
+    metrics: input.metrics ?? [],
+  };
+}
+
+function checked(product: ProductWrite): ProductWrite {
+  const issues = checkProductParts(product.features, product.metrics);
+  if (issues.length > 0) throw new InvalidFields(issues);
+  return product;
+}
+
+async function mustFind(tx: Tx, idOrSlug: string): Promise<Product> {
+  const product = await findProduct(tx, productRef(idOrSlug));
+  if (product === undefined) throw new NotFound('Product', idOrSlug);
+  return product;
+}
+
+export type ProductService = ReturnType<typeof productService>;

@@ -1,0 +1,122 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Value } from 'typebox/value';
+import { InvalidFields, Unauthenticated } from '../domain/errors.js';
+import type { Clock } from '../domain/clock.js';
+import { requireRole, type Principal } from '../domain/principal.js';
+import {
+  checkTokenRequest,
+  DEFAULT_TOKEN_TTL_SECONDS,
+  principalFromClaims,
+  TokenClaimsSchema,
+  type TokenRequest,
+} from '../domain/token.js';
+import { countAccounts } from '../store/accounts.repository.js';
+import type { Store } from '../store/database.js';
+import { countTokens, recordToken } from '../store/tokens.repository.js';
+import { recordChange } from './audit.js';
+import type { ServiceContext } from './context.js';
+import type { TokenKeys } from './token-keys.js';
+
+export interface IssuedToken {
+  id: string;
+  token: string;
+  expiresAt: string;
+}
+
+export function tokenService(store: Store, keys: TokenKeys) {
+  return {
+    /** Mints a token (operators only); records its id and hash, never the token itself. */
+    async issue(ctx: ServiceContext, request: TokenRequest): Promise<IssuedToken> {
+      requireRole(ctx.principal, ['operator']);
+      const issues = checkTokenRequest(request);
+      if (issues.length > 0) throw new InvalidFields(issues);
+      return store.transaction('token.issue', async (tx) => {
+        if (request.accounts !== '*') {
+          const existing = await tx
+            .selectFrom('accounts')
+            .select('id')
+            .where('id', 'in', request.accounts)
+            .execute();
+          const known = new Set(existing.map((row) => row.id));
+          const missing = request.accounts.filter((id) => !known.has(id));
+          if (missing.length > 0) {
+            throw new InvalidFields([
+              { name: 'accounts', reason: `no such account: ${missing.join(', ')}` },
+            ]);
+          }
+        }
+        const issuedAt = ctx.clock.now();
+        const expiresAt = new Date(
+          issuedAt.getTime() + (request.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS) * 1000,
+        );
+        const id = randomUUID();
+        const typ =
+          request.typ ??
+          (request.role === 'service' || request.role === 'instance' ? 'service' : 'user');
+        const claims = {
+          sub: request.subject,
+          role: request.role,
+          accounts: request.accounts,
+          typ,
+          ...(request.instance === undefined ? {} : { instance: request.instance }),
+        };
+        const token = await keys.sign(claims, issuedAt, expiresAt, id);
+        await recordToken(tx, {
+          id,
+          subject: request.subject,
+          role: request.role,
+          accounts: JSON.stringify(request.accounts),
+          typ,
+          instance_id: request.instance ?? null,
+          token_hash: createHash('sha256').update(token).digest('hex'),
+          issued_at: issuedAt.toISOString(),
+          expires_at: expiresAt.toISOString(),
+          created_by: ctx.principal.subject,
+        });
+        const single =
+          request.accounts !== '*' && request.accounts.length === 1
+            ? request.accounts[0]
+            : undefined;
+        await recordChange(tx, ctx, {
+          type: 'token.issued',
+          accountId: single ?? null,
+          resourceType: 'token',
+          resourceId: id,
+          after: { ...claims, expiresAt: expiresAt.toISOString() },
+        });
+        return { id, token, expiresAt: expiresAt.toISOString() };
+      });
+    },
+
+    /**
+     * On first start with an empty store (no account, no token), mints the operator token the
+     * administrator signs in with. Returns null on every later start.
+     */
+    async bootstrap(ctx: ServiceContext): Promise<IssuedToken | null> {
+      if (!keys.canSign) return null;
+      const empty = await store.read(
+        async (db) => (await countTokens(db)) === 0 && (await countAccounts(db)) === 0,
+      );
+      if (!empty) return null;
+      return this.issue(ctx, { subject: 'bootstrap-operator', role: 'operator', accounts: '*' });
+    },
+
+    /** Verifies a bearer token and returns who it stands for. */
+    async authenticate(token: string, clock: Clock): Promise<Principal> {
+      const payload = await keys.verify(token, clock);
+      if (!Value.Check(TokenClaimsSchema, payload)) {
+        const [first] = Value.Errors(TokenClaimsSchema, payload);
+        throw new Unauthenticated(
+          `The bearer token's claims are malformed${first ? ` (${first.instancePath || first.schemaPath}: ${first.message})` : ''}.`,
+        );
+      }
+      const principal = principalFromClaims(payload);
+      if (typeof principal === 'string') {
+        throw new Unauthenticated(`The bearer token's claims are inconsistent: ${principal}.`);
+      }
+      return principal;
+    },
+  };
+}
+
+export type TokenService = ReturnType<typeof tokenService>;

@@ -1,0 +1,101 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import {
+  Kysely,
+  Migrator,
+  SqliteDialect,
+  sql,
+  type MigrationResult,
+  type Transaction,
+} from 'kysely';
+import { migrations } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+/** What a repository function runs its SQL on: the database or an open transaction. */
+export type Executor = Db | Tx;
+
+export interface TransactionObserver {
+  (useCase: string, durationSeconds: number, outcome: 'commit' | 'rollback'): void;
+}
+
+export interface Store {
+  readonly db: Db;
+  readonly dialect: 'sqlite';
+  /** Runs one use case in one transaction; any error rolls every write back. */
+  transaction<T>(useCase: string, work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Reads outside a transaction (consistent per statement). */
+  read<T>(work: (db: Db) => Promise<T>): Promise<T>;
+  migrate(): Promise<MigrationResult[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  observeTransactions(observer: TransactionObserver): void;
+  transactionsInFlight(): number;
+}
+
+export interface SqliteOptions {
+  /** Path of the database file; created with its folder on first open. */
+  file: string;
+  busyTimeoutMs?: number;
+}
+
+/** Opens the embedded SQLite store: WAL journal, foreign keys enforced, busy timeout set. */
+export function openSqliteStore(options: SqliteOptions): Store {
+  mkdirSync(dirname(options.file), { recursive: true });
+  const connection = new SqliteDatabase(options.file);
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma(`busy_timeout = ${String(options.busyTimeoutMs ?? 5000)}`);
+  connection.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  return createStore(db);
+}
+
+function createStore(db: Db): Store {
+  const observers: TransactionObserver[] = [];
+  let inFlight = 0;
+  return {
+    db,
+    dialect: 'sqlite',
+    async transaction(useCase, work) {
+      const started = process.hrtime.bigint();
+      inFlight++;
+      let outcome: 'commit' | 'rollback' = 'rollback';
+      try {
+        const result = await db.transaction().execute(work);
+        outcome = 'commit';
+        return result;
+      } finally {
+        inFlight--;
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        for (const observe of observers) observe(useCase, seconds, outcome);
+      }
+    },
+    read: (work) => work(db),
+    async migrate() {
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: () => Promise.resolve(migrations) },
+      });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error !== undefined) {
+        throw new Error(`database migration failed: ${describe(error)}`, { cause: error });
+      }
+      return results ?? [];
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+    observeTransactions(observer) {
+      observers.push(observer);
+    },
+    transactionsInFlight: () => inFlight,
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
