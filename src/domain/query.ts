@@ -246,7 +246,10 @@ function parseValue(field: string, spec: FieldSpec, op: Operator, token: Token):
       }
       return text === 'true';
     case 'timestamp': {
-      const at = ISO_DATE_TIME.test(text) ? new Date(text) : null;
+      const match = ISO_DATE_TIME.exec(text);
+      // A time without an offset is UTC (JavaScript would read it in the server's time zone).
+      const utc = match?.[1] !== undefined && match[4] === undefined ? `${text}Z` : text;
+      const at = match === null ? null : new Date(utc);
       if (at === null || Number.isNaN(at.getTime())) {
         throw new QuerySyntaxError(`the value for '${field}' must be an ISO-8601 date-time`);
       }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Value } from 'typebox/value';
-import { InvalidFields, Unauthenticated } from '../domain/errors.js';
+import { Conflict, InvalidFields, Unauthenticated } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
 import { requireRole, type Principal } from '../domain/principal.js';
 import {
@@ -28,6 +28,11 @@ export function tokenService(store: Store, keys: TokenKeys) {
     /** Mints a token (operators only); records its id and hash, never the token itself. */
     async issue(ctx: ServiceContext, request: TokenRequest): Promise<IssuedToken> {
       requireRole(ctx.principal, ['operator']);
+      if (!keys.canSign) {
+        throw new Conflict(
+          'This server verifies tokens of an external issuer (JWKS) or holds only a public key; it cannot mint tokens.',
+        );
+      }
       const issues = checkTokenRequest(request);
       if (issues.length > 0) throw new InvalidFields(issues);
       return store.transaction('token.issue', async (tx) => {

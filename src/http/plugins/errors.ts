@@ -5,6 +5,13 @@ import { DomainError } from '../../domain/errors.js';
 import { problem, problemForDomainError, sendProblem, type ProblemSlug } from '../problems.js';
 import { issuesFromValidation } from '../validation.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every method and URL pattern registered, in registration order. */
+    registeredRoutes(): readonly { method: string; url: string }[];
+  }
+}
+
 const METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 /** Fastify's own error codes for bad input, by the problem each one is. */
@@ -27,11 +34,14 @@ const FRAMEWORK_ERRORS: Record<string, ProblemSlug> = {
 export const errorsPlugin = fp(
   (app: FastifyInstance, _options: object, done: () => void) => {
     const routes = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true });
+    const registered: { method: string; url: string }[] = [];
+    app.decorate('registeredRoutes', () => registered);
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       for (const method of methods) {
         if (!routes.hasRoute(method as HTTPMethod, route.url)) {
           routes.on(method as HTTPMethod, route.url, () => undefined);
+          registered.push({ method, url: route.url });
         }
       }
     });
@@ -43,7 +53,8 @@ export const errorsPlugin = fp(
     app.setNotFoundHandler((request, reply) => {
       const path = request.url.split('?')[0] ?? '/';
       const allowed = METHODS.filter((method) => routes.find(method, path) !== null);
-      if (allowed.length > 0) {
+      // A route that exists for this very method but found nothing is a plain 404, not a 405.
+      if (allowed.length > 0 && !allowed.includes(request.method as HTTPMethod)) {
         return sendProblem(
           reply.header('allow', allowed.join(', ')),
           problem(

@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { PROBLEM_TYPES } from '../problems.js';
+import { PROBLEM_TYPES, problem, sendProblem } from '../problems.js';
 
 /** OpenAPI 3.1 generated from the routes' TypeBox schemas, at /openapi.json, with docs at /docs. */
 export const openApiPlugin = fp(
@@ -63,8 +63,10 @@ export const openApiPlugin = fp(
           >
         )[slug];
         if (entry === undefined) {
-          reply.callNotFound();
-          return reply;
+          return sendProblem(
+            reply,
+            problem('not-found', request.id, `There is no problem type '${slug}'.`),
+          );
         }
         return { type: `/problems/${slug}`, ...entry };
       },

@@ -5,7 +5,7 @@ export interface ListBody<T> {
   metadata: { continue?: string; count?: number };
 }
 
-/** Shapes a page for the wire, keeping only the `include`d fields, in the order asked for. */
+/** Shapes a page for the wire, keeping only the `include`d fields. */
 export function listBody<T extends object>(
   page: Page<T>,
   include: string | undefined,

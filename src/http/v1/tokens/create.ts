@@ -21,7 +21,13 @@ export function createToken(app: App, { services, clock }: RouteDeps): void {
         body: TokenRequestSchema,
         response: {
           201: IssuedTokenSchema,
-          ...problems('invalid-fields', 'malformed-body', 'forbidden', 'unsupported-media-type'),
+          ...problems(
+            'invalid-fields',
+            'malformed-body',
+            'forbidden',
+            'conflict',
+            'unsupported-media-type',
+          ),
         },
       },
     },
