@@ -1,34 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { type Config, sqliteFile } from './config.js';
+import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { systemPrincipal } from './domain/principal.js';
 import { buildApp } from './http/app.js';
 import type { App } from './http/types.js';
-import { createServices, type Services } from './services/index.js';
-import { loadTokenKeys } from './services/token-keys.js';
-import { openSqliteStore, type Store } from './store/database.js';
-
-export const VERSION = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  }
-).version;
-
-/** Opens the configured store and brings its schema up to date. */
-export async function openStore(config: Config): Promise<Store> {
-  const store = openSqliteStore({ file: sqliteFile(config.databaseUrl) });
-  try {
-    await store.migrate();
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  return store;
-}
-
-export function servicesFor(config: Config, store: Store): Services {
-  return createServices(store, loadTokenKeys(config.token));
-}
+import { openStore, servicesFor, VERSION } from './runtime.js';
+import type { Services } from './services/index.js';
 
 export interface RunningServer {
   app: App;

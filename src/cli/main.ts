@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type ConfigOverrides } from '../config.js';
 import { systemClock } from '../domain/clock.js';
 import { DomainError } from '../domain/errors.js';
 import { ROLES, systemPrincipal, type Role } from '../domain/principal.js';
-import { openStore, servicesFor, startServer, VERSION } from '../server.js';
+import { openStore, servicesFor, VERSION } from '../runtime.js';
 import { parseDuration } from './duration.js';
 
 const program = new Command()
@@ -63,6 +63,8 @@ storeOptions(
     .option('--host <host>', 'listen address (ENTITLE_HOST, default 0.0.0.0)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (ENTITLE_LOG_LEVEL)'),
 ).action(async (flags: StoreFlags & { port?: string; host?: string; logLevel?: string }) => {
+  // Loaded only to serve: the other commands start faster without the HTTP stack.
+  const { startServer } = await import('../server.js');
   const server = await startServer(loadConfig(overridesOf(flags)), (line) => {
     process.stdout.write(`${line}\n`);
   });
@@ -82,7 +84,7 @@ storeOptions(
 
 storeOptions(program.command('migrate').description('bring the database schema up to date')).action(
   async (flags: StoreFlags) => {
-    const store = await openStore(loadConfig(overridesOf(flags)));
+    const store = await openStore(loadConfig(overridesOf(flags)), { migrate: false });
     try {
       const results = await store.migrate();
       process.stdout.write(
@@ -142,6 +144,16 @@ storeOptions(
   },
 );
 
+/** Service field names, as the flags a CLI user typed. */
+const FLAG_OF: Record<string, string> = {
+  subject: '--subject',
+  role: '--role',
+  accounts: '--accounts',
+  instance: '--instance',
+  ttlSeconds: '--ttl',
+  typ: '--typ',
+};
+
 function parseTtl(value: string): number {
   const seconds = parseDuration(value);
   if (seconds === null)
@@ -152,9 +164,13 @@ function parseTtl(value: string): number {
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`entitle: configuration error: ${error.message}\n`);
+  } else if (error instanceof DomainError && error.issues.length > 0) {
+    const lines = error.issues.map(
+      (issue) => `\n  ${FLAG_OF[issue.name] ?? issue.name}: ${issue.reason}`,
+    );
+    process.stderr.write(`entitle: invalid options:${lines.join('')}\n`);
   } else if (error instanceof DomainError) {
-    const fields = error.issues.map((issue) => `\n  ${issue.name}: ${issue.reason}`).join('');
-    process.stderr.write(`entitle: ${error.message}${fields}\n`);
+    process.stderr.write(`entitle: ${error.message}\n`);
   } else {
     process.stderr.write(`entitle: ${error instanceof Error ? error.message : String(error)}\n`);
   }

@@ -44,9 +44,15 @@ export const ProductMetricSchema = Type.Object(
 );
 export type ProductMetric = Static<typeof ProductMetricSchema>;
 
+const ProductIdSchema = Type.Integer({
+  minimum: 1,
+  maximum: 2_147_483_647,
+  description: "Numeric id: HP's product_id.",
+});
+
 export const ProductSchema = Type.Object(
   {
-    id: Type.Integer({ minimum: 1, description: "Numeric id: HP's product_id." }),
+    id: ProductIdSchema,
     slug: Type.String({ pattern: PRODUCT_SLUG_PATTERN, examples: ['cvo-capacity'] }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     group: Type.Union([Type.String({ pattern: '^[A-Z0-9_]{1,64}$' }), Type.Null()], {
@@ -84,13 +90,13 @@ const writable = {
 };
 
 export const ProductCreateSchema = Type.Object(
-  { id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })), ...writable },
+  { id: Type.Optional(ProductIdSchema), ...writable },
   { additionalProperties: false },
 );
 export type ProductCreate = Static<typeof ProductCreateSchema>;
 
 export const ProductReplaceSchema = Type.Object(
-  { id: Type.Optional(Type.Integer({ minimum: 1 })), ...writable },
+  { id: Type.Optional(ProductIdSchema), ...writable },
   { additionalProperties: false },
 );
 export type ProductReplace = Static<typeof ProductReplaceSchema>;

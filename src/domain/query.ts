@@ -76,8 +76,6 @@ export interface RawListParams {
 
 const OPERATORS: ReadonlySet<string> = new Set(['eq', 'ne', 'lt', 'gt', 'lte', 'gte']);
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
-const ISO_DATE_TIME =
-  /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** Parses and checks every list parameter, reporting all problems at once (400 with invalidParams). */
 export function parseListQuery(spec: CollectionSpec, raw: RawListParams): ListQuery {
@@ -246,16 +244,41 @@ function parseValue(field: string, spec: FieldSpec, op: Operator, token: Token):
       }
       return text === 'true';
     case 'timestamp': {
-      const match = ISO_DATE_TIME.exec(text);
-      // A time without an offset is UTC (JavaScript would read it in the server's time zone).
-      const utc = match?.[1] !== undefined && match[4] === undefined ? `${text}Z` : text;
-      const at = match === null ? null : new Date(utc);
-      if (at === null || Number.isNaN(at.getTime())) {
-        throw new QuerySyntaxError(`the value for '${field}' must be an ISO-8601 date-time`);
+      const at = parseTimestamp(text);
+      if (at === null) {
+        throw new QuerySyntaxError(
+          `the value for '${field}' must be an ISO-8601 date-time with at most millisecond precision`,
+        );
       }
-      return at.toISOString();
+      return at;
     }
   }
+}
+
+const ISO_PARTS =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * The instant an ISO-8601 text names, as stored (`toISOString`), or null when it names none:
+ * impossible dates (`2026-02-30`) are refused rather than rolled over, and precision finer than the
+ * store's milliseconds is refused rather than silently cut. Without an offset, the time is UTC.
+ */
+export function parseTimestamp(text: string): string | null {
+  const parts = ISO_PARTS.exec(text);
+  if (parts === null) return null;
+  const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', offset] =
+    parts;
+  if (/[1-9]/.test(fraction.slice(3))) return null;
+  const y = Number(year);
+  const m = Number(month);
+  const d = Number(day);
+  const calendar = new Date(Date.UTC(y, m - 1, d));
+  if (calendar.getUTCMonth() !== m - 1 || calendar.getUTCDate() !== d) return null;
+  if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) return null;
+  const millis = fraction.slice(0, 3).padEnd(3, '0');
+  const iso = `${year ?? ''}-${month ?? ''}-${day ?? ''}T${hour}:${minute}:${second}.${millis}${offset ?? 'Z'}`;
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? null : at.toISOString();
 }
 
 function parseOrderBy(spec: CollectionSpec, text: string | undefined): OrderTerm[] {
@@ -338,13 +361,16 @@ function parseContinue(
   } catch {
     throw new QuerySyntaxError('is not a continue token issued by this collection');
   }
-  if (!isContinuePayload(decoded) || decoded.a.length !== orderBy.length) {
+  if (!isContinuePayload(decoded)) {
     throw new QuerySyntaxError('is not a continue token issued by this collection');
   }
   if (decoded.q !== fingerprint) {
     throw new QuerySyntaxError(
       'was issued for another filter or orderBy; repeat the original query with it',
     );
+  }
+  if (decoded.a.length !== orderBy.length) {
+    throw new QuerySyntaxError('is not a continue token issued by this collection');
   }
   return decoded.a;
 }

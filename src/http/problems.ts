@@ -150,7 +150,9 @@ export function problemForDomainError(error: DomainError, correlationID: string)
       : error.issues.length > 0
         ? { invalidFields: error.issues }
         : {};
-  return problem(slug, correlationID, error.message, extra);
+  // Field-level reasons are in the lists; the detail stays the catalog's, whichever layer found them.
+  const detail = slug === 'invalid-fields' || slug === 'invalid-params' ? undefined : error.message;
+  return problem(slug, correlationID, detail, extra);
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {

@@ -63,17 +63,19 @@ export function accountService(store: Store) {
     },
 
     replace(ctx: ServiceContext, id: string, input: AccountReplace): Promise<Account> {
-      if (input.id !== undefined && input.id !== id) {
-        throw new InvalidFields([
-          { name: 'id', reason: `must match the account in the path ('${id}')` },
-        ]);
-      }
-      return change(ctx, id, 'account.replace', (current) => ({
-        ...current,
-        name: input.name,
-        orgId: input.orgId ?? null,
-        settings: normalizeSettings(input.settings),
-      }));
+      return change(ctx, id, 'account.replace', (current) => {
+        if (input.id !== undefined && input.id !== id) {
+          throw new InvalidFields([
+            { name: 'id', reason: `must match the account in the path ('${id}')` },
+          ]);
+        }
+        return {
+          ...current,
+          name: input.name,
+          orgId: input.orgId ?? null,
+          settings: normalizeSettings(input.settings),
+        };
+      });
     },
 
     update(ctx: ServiceContext, id: string, patch: AccountPatch): Promise<Account> {

@@ -68,6 +68,7 @@ function keyPair(config: TokenConfig): TokenKeys {
     config.publicKeyFile !== undefined
       ? createPublicKey(readFileSync(config.publicKeyFile))
       : createPublicKey(privateKey as KeyObject);
+  if (privateKey !== undefined) assertPair(privateKey, publicKey);
   const algorithm = algorithmFor(publicKey);
   return {
     algorithm,
@@ -91,16 +92,38 @@ function remoteKeys(config: TokenConfig, jwks: JWTVerifyGetKey): TokenKeys {
   };
 }
 
+const EC_ALGORITHMS: Record<string, string> = {
+  prime256v1: 'ES256',
+  secp384r1: 'ES384',
+  secp521r1: 'ES512',
+};
+
+/** The JWS algorithm a key signs with: Ed25519, RSA, RSA-PSS or EC on P-256/384/521. */
 function algorithmFor(key: KeyObject): string {
   switch (key.asymmetricKeyType) {
     case 'ed25519':
       return 'EdDSA';
     case 'rsa':
       return 'RS256';
-    case 'ec':
-      return 'ES256';
+    case 'rsa-pss':
+      return 'PS256';
+    case 'ec': {
+      const curve = key.asymmetricKeyDetails?.namedCurve ?? '';
+      const algorithm = EC_ALGORITHMS[curve];
+      if (algorithm === undefined)
+        throw new Error(`unsupported EC curve '${curve}' for tokens; use P-256, P-384 or P-521`);
+      return algorithm;
+    }
     default:
       throw new Error(`unsupported token key type '${String(key.asymmetricKeyType)}'`);
+  }
+}
+
+/** A private key and a public key given together must be one pair, or minted tokens would not verify. */
+function assertPair(privateKey: KeyObject, publicKey: KeyObject): void {
+  const derived = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  if (!derived.equals(publicKey.export({ format: 'der', type: 'spki' }))) {
+    throw new Error('the token private key and public key files are not one key pair');
   }
 }
 

@@ -10,7 +10,7 @@ import {
   TokenClaimsSchema,
   type TokenRequest,
 } from '../domain/token.js';
-import { countAccounts } from '../store/accounts.repository.js';
+import { countAccounts, missingAccounts } from '../store/accounts.repository.js';
 import type { Store } from '../store/database.js';
 import { countTokens, recordToken } from '../store/tokens.repository.js';
 import { recordChange } from './audit.js';
@@ -37,13 +37,7 @@ export function tokenService(store: Store, keys: TokenKeys) {
       if (issues.length > 0) throw new InvalidFields(issues);
       return store.transaction('token.issue', async (tx) => {
         if (request.accounts !== '*') {
-          const existing = await tx
-            .selectFrom('accounts')
-            .select('id')
-            .where('id', 'in', request.accounts)
-            .execute();
-          const known = new Set(existing.map((row) => row.id));
-          const missing = request.accounts.filter((id) => !known.has(id));
+          const missing = await missingAccounts(tx, request.accounts);
           if (missing.length > 0) {
             throw new InvalidFields([
               { name: 'accounts', reason: `no such account: ${missing.join(', ')}` },

@@ -95,6 +95,18 @@ export async function deleteAccount(db: Executor, id: string): Promise<void> {
   }
 }
 
+/** The ids among `ids` that name no account. */
+export async function missingAccounts(db: Executor, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('accounts')
+    .select('id')
+    .where('id', 'in', [...ids])
+    .execute();
+  const known = new Set(rows.map((row) => row.id));
+  return ids.filter((id) => !known.has(id));
+}
+
 export async function countAccounts(db: Executor): Promise<number> {
   const row = await db
     .selectFrom('accounts')

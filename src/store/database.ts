@@ -43,7 +43,8 @@ export interface SqliteOptions {
 
 /** Opens the embedded SQLite store: WAL journal, foreign keys enforced, busy timeout set. */
 export function openSqliteStore(options: SqliteOptions): Store {
-  mkdirSync(dirname(options.file), { recursive: true });
+  // The database holds every customer's licenses: only the server's user may read it.
+  mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
   const connection = new SqliteDatabase(options.file);
   connection.pragma('journal_mode = WAL');
   connection.pragma('foreign_keys = ON');

@@ -47,9 +47,10 @@ export async function listPage<DB, TB extends keyof DB, Row extends object>(
   for (const term of query.orderBy) {
     paged = paged.orderBy(sortExpression(spec, term.field), term.direction);
   }
+  // `skip` positions the first page; a continue token already carries the position.
   const fetched = await paged
     .limit(query.limit + 1)
-    .offset(query.skip)
+    .offset(after === null ? query.skip : 0)
     .execute();
 
   const rows = fetched.slice(0, query.limit) as Row[];
@@ -96,7 +97,12 @@ function conditionExpression<DB, TB extends keyof DB>(
   if (condition.value === null) {
     return condition.op === 'eq' ? eb(ref, 'is', null) : eb(ref, 'is not', null);
   }
-  return eb(ref, SQL_OPERATORS[condition.op], toSqlValue(condition.value));
+  const comparison = eb(ref, SQL_OPERATORS[condition.op], toSqlValue(condition.value));
+  // "not equal to x" includes rows with no value at all, as a reader expects (SQL's <> would not).
+  if (condition.op === 'ne' && spec.fields[condition.field]?.nullable === true) {
+    return eb.or([comparison, eb(ref, 'is', null)]);
+  }
+  return comparison;
 }
 
 /** (k1, k2, …) strictly after the cursor, each key in its own direction. */

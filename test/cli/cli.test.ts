@@ -146,6 +146,11 @@ describe('entitle CLI', () => {
     const ttl = run('token', 'create', '--role', 'operator', '--accounts', '*', '--ttl', 'forever');
     expect(ttl.status).toBe(1);
     expect(ttl.stderr).toContain('use seconds or a number with s, m, h or d');
+    const short = run('token', 'create', '--role', 'operator', '--accounts', '*', '--ttl', '10');
+    expect(short.status).toBe(1);
+    expect(short.stderr).toBe(
+      'entitle: invalid options:\n  --ttl: must be from 60 to 157680000 seconds\n',
+    );
   });
 
   it('serve: stops cleanly on SIGTERM, and a second start prints no token', async () => {
@@ -160,10 +165,18 @@ describe('entitle CLI', () => {
     }
   });
 
-  it('migrate: reports an up-to-date schema', () => {
-    const result = run('migrate');
-    expect(result.status).toBe(0);
-    expect(result.stdout).toBe('database is up to date\n');
+  it('migrate: applies the migrations to a new database, then reports it up to date', () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'entitle-migrate-'));
+    try {
+      const data = join(fresh, 'data');
+      const first = run('migrate', '--data-dir', data);
+      expect(first.status).toBe(0);
+      expect(first.stdout).toBe('Success: 0001_foundation\n');
+      expect(statSync(data).mode & 0o777).toBe(0o700);
+      expect(run('migrate', '--data-dir', data).stdout).toBe('database is up to date\n');
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bad setting with one clear line', () => {

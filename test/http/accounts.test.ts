@@ -139,6 +139,43 @@ describe('accounts: happy paths', () => {
   });
 });
 
+describe('accounts: paging', () => {
+  it('applies skip to the first page only, so resending it with continue loses nothing', async () => {
+    for (const id of ['p1', 'p2', 'p3', 'p4', 'p5']) await h.account(id);
+    const first = json<{ items: { id: string }[]; metadata: { continue?: string } }>(
+      await h.request({ method: 'GET', url: '/v1/accounts?skip=1&limit=2' }),
+    );
+    expect(first.items.map((a) => a.id)).toEqual(['p2', 'p3']);
+    const second = json<{ items: { id: string }[]; metadata: { continue?: string } }>(
+      await h.request({
+        method: 'GET',
+        url: `/v1/accounts?skip=1&limit=2&continue=${first.metadata.continue ?? ''}`,
+      }),
+    );
+    expect(second.items.map((a) => a.id)).toEqual(['p4', 'p5']);
+    expect(second.metadata.continue).toBeUndefined();
+  });
+
+  it('treats ne as "anything else, including no value"', async () => {
+    await h.request({
+      method: 'POST',
+      url: '/v1/accounts',
+      body: { id: 'o1', name: 'x', orgId: 'org-1' },
+    });
+    await h.request({
+      method: 'POST',
+      url: '/v1/accounts',
+      body: { id: 'o2', name: 'x', orgId: 'org-2' },
+    });
+    await h.request({ method: 'POST', url: '/v1/accounts', body: { id: 'o3', name: 'x' } });
+    const response = await h.request({
+      method: 'GET',
+      url: `/v1/accounts?filter=${encodeURIComponent("orgId ne 'org-1'")}&include=id`,
+    });
+    expect(json(response).items).toEqual([{ id: 'o2' }, { id: 'o3' }]);
+  });
+});
+
 describe('accounts: bad input', () => {
   it('names every invalid field of a body', async () => {
     const response = await h.request({

@@ -249,6 +249,37 @@ describe('bearer tokens (EdDSA key pair)', () => {
   });
 });
 
+describe('bearer tokens (other key types)', () => {
+  it('signs with ES384 for a P-384 key, and refuses a private and public key of two pairs', async () => {
+    const probe = await createHarness();
+    try {
+      const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+      const privateFile = join(probe.dir, 'p384.pem');
+      writeFileSync(privateFile, p384.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      const h = await createHarness({ tokenConfig: { privateKeyFile: privateFile } });
+      try {
+        expect(h.keys.algorithm).toBe('ES384');
+        expect((await h.request({ method: 'GET', url: '/v1/accounts' })).statusCode).toBe(200);
+      } finally {
+        await h.close();
+      }
+      const otherPublic = join(probe.dir, 'other.pub.pem');
+      writeFileSync(
+        otherPublic,
+        generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({
+          type: 'spki',
+          format: 'pem',
+        }),
+      );
+      await expect(
+        createHarness({ tokenConfig: { privateKeyFile: privateFile, publicKeyFile: otherPublic } }),
+      ).rejects.toThrow('the token private key and public key files are not one key pair');
+    } finally {
+      await probe.close();
+    }
+  });
+});
+
 describe('bearer tokens (external issuer JWKS)', () => {
   let server: Server;
   let url: string;

@@ -125,12 +125,15 @@ function renderFilter(conds: readonly Cond[]): string | undefined {
     .join(' and ');
 }
 
-/** SQL semantics: a comparison with a NULL column is never true; `eq null` is `is null`. */
+/**
+ * The documented semantics: `eq null` is "has no value"; `ne x` includes rows with no value; an
+ * ordering comparison (lt, gt, lte, gte) is never true for a row with no value.
+ */
 function holds(seed: Seed, cond: Cond): boolean {
   const actual = seed[cond.field];
   const expected = cond.value;
   if (expected === null) return cond.op === 'eq' ? actual === null : actual !== null;
-  if (actual === null) return false;
+  if (actual === null) return cond.op === 'ne';
   switch (cond.op) {
     case 'eq':
       return actual === expected;
@@ -306,8 +309,8 @@ describe('accounts paging (property, real SQLite)', () => {
       pages: 2,
     });
     expect(await pageThrough({ filter: `orgId ne 'o1'` }, 2)).toEqual({
-      ids: ['c', 'e'],
-      pages: 1,
+      ids: ['a', 'c', 'd', 'e'],
+      pages: 2,
     });
   });
 });

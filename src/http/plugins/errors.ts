@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
@@ -106,8 +107,13 @@ function handleError(
   if (status >= 400 && status < 500) {
     // A client error from a plugin we do not know by code: keep its status, not its internals.
     request.log.info({ err: error }, 'client error');
-    const body = problem('malformed-body', request.id, error.message);
-    return sendProblem(reply, { ...body, status, title: 'Bad request' });
+    return sendProblem(reply, {
+      type: 'about:blank',
+      title: STATUS_CODES[status] ?? 'Client error',
+      status,
+      detail: error.message,
+      correlationID: request.id,
+    });
   }
   request.log.error({ err: error }, 'unexpected error');
   return sendProblem(reply, problem('internal', request.id));
