@@ -83,7 +83,7 @@ function keyPair(config: TokenConfig): TokenKeys {
 }
 
 function remoteKeys(config: TokenConfig, jwks: JWTVerifyGetKey): TokenKeys {
-  const algorithms = ['EdDSA', 'RS256', 'ES256', 'PS256'];
+  const algorithms = ['EdDSA', 'RS256', 'PS256', 'ES256', 'ES384', 'ES512'];
   return {
     algorithm: 'JWKS',
     canSign: false,
