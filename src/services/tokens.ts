@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Value } from 'typebox/value';
+import { Compile } from 'typebox/compile';
 import { Conflict, InvalidFields, Unauthenticated } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
 import { requireRole, type Principal } from '../domain/principal.js';
@@ -23,7 +23,21 @@ export interface IssuedToken {
   expiresAt: string;
 }
 
+/** How long a verified token is trusted without checking its signature again. */
+const VERIFIED_TTL_MS = 5 * 60_000;
+const VERIFIED_MAX_ENTRIES = 10_000;
+const claimsChecker = Compile(TokenClaimsSchema);
+
 export function tokenService(store: Store, keys: TokenKeys) {
+  const verified = new Map<string, { principal: Principal; until: number }>();
+  const remember = (token: string, principal: Principal, until: number) => {
+    if (verified.size >= VERIFIED_MAX_ENTRIES) {
+      // Maps iterate in insertion order: drop the oldest entry.
+      const oldest = verified.keys().next();
+      if (oldest.done !== true) verified.delete(oldest.value);
+    }
+    verified.set(token, { principal, until });
+  };
   return {
     /** Mints a token (operators only); records its id and hash, never the token itself. */
     async issue(ctx: ServiceContext, request: TokenRequest): Promise<IssuedToken> {
@@ -100,11 +114,19 @@ export function tokenService(store: Store, keys: TokenKeys) {
       return this.issue(ctx, { subject: 'bootstrap-operator', role: 'operator', accounts: '*' });
     },
 
-    /** Verifies a bearer token and returns who it stands for. */
+    /**
+     * Verifies a bearer token and returns who it stands for. A verified token is remembered until
+     * it expires (at most a few minutes), so a busy client is not re-verified on every request.
+     */
     async authenticate(token: string, clock: Clock): Promise<Principal> {
+      const now = clock.now().getTime();
+      const remembered = verified.get(token);
+      if (remembered !== undefined && remembered.until > now) return remembered.principal;
+      if (remembered !== undefined) verified.delete(token);
       const payload = await keys.verify(token, clock);
-      if (!Value.Check(TokenClaimsSchema, payload)) {
-        const [first] = Value.Errors(TokenClaimsSchema, payload);
+      const expiresAtMs = Number(payload.exp) * 1000;
+      if (!claimsChecker.Check(payload)) {
+        const [first] = claimsChecker.Errors(payload);
         throw new Unauthenticated(
           `The bearer token's claims are malformed${first ? ` (${first.instancePath || first.schemaPath}: ${first.message})` : ''}.`,
         );
@@ -113,6 +135,7 @@ export function tokenService(store: Store, keys: TokenKeys) {
       if (typeof principal === 'string') {
         throw new Unauthenticated(`The bearer token's claims are inconsistent: ${principal}.`);
       }
+      remember(token, principal, Math.min(expiresAtMs, now + VERIFIED_TTL_MS));
       return principal;
     },
   };

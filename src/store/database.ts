@@ -7,6 +7,7 @@ import {
   SqliteDialect,
   sql,
   type MigrationResult,
+  type SqliteDatabase as SqliteDialectDatabase,
   type Transaction,
 } from 'kysely';
 import { migrations } from './migrations/index.js';
@@ -50,8 +51,40 @@ export function openSqliteStore(options: SqliteOptions): Store {
   connection.pragma('foreign_keys = ON');
   connection.pragma(`busy_timeout = ${String(options.busyTimeoutMs ?? 5000)}`);
   connection.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(connection) }),
+  });
   return createStore(db);
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a primary-key read, so
+ * prepared statements are kept by SQL text (bounded, oldest dropped first). SQLite re-prepares a
+ * statement by itself when the schema changes.
+ */
+function withStatementCache(
+  connection: SqliteDatabase.Database,
+  size = 1000,
+): SqliteDialectDatabase {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => {
+      statements.clear();
+      connection.close();
+    },
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        statement = connection.prepare(sql);
+        if (statements.size >= size) {
+          const oldest = statements.keys().next();
+          if (oldest.done !== true) statements.delete(oldest.value);
+        }
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 function createStore(db: Db): Store {

@@ -115,7 +115,11 @@ function handleError(
       correlationID: request.id,
     });
   }
-  request.log.error({ err: error }, 'unexpected error');
+  const principal =
+    request.principal === null
+      ? undefined
+      : { sub: request.principal.subject, role: request.principal.role };
+  request.log.error({ err: error, principal }, 'unexpected error');
   return sendProblem(reply, problem('internal', request.id));
 }
 

@@ -1,0 +1,204 @@
+/**
+ * `npm run bench`: starts the built server and a bare Fastify baseline, each in its own process on
+ * loopback, seeds data through the store, drives load with autocannon from this process and prints
+ * every figure as a ratio to the baseline measured in the same run. Bounded: each scenario runs
+ * for BENCH_SECONDS (default 5). Results go to bench/results/latest.json.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { openSqliteStore } from '../src/store/database.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? '5');
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '50');
+const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? '100000');
+const CLI = resolve('dist/cli/main.js');
+
+interface Figure {
+  scenario: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        done(typeof address === 'object' && address !== null ? address.port : 0);
+      });
+    });
+  });
+}
+
+async function waitUntilReady(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not become ready within 30 s`);
+}
+
+async function seed(dataDir: string): Promise<void> {
+  const store = openSqliteStore({ file: join(dataDir, 'entitle.db') });
+  await store.migrate();
+  const now = new Date('2026-01-01T00:00:00Z').toISOString();
+  await store.transaction('bench.seed', async (tx) => {
+    for (let start = 0; start < ACCOUNTS; start += 500) {
+      const rows = [];
+      for (let i = start; i < Math.min(ACCOUNTS, start + 500); i++) {
+        rows.push({
+          id: accountId(i),
+          name: `Customer ${String(i % 997)}`,
+          org_id: i % 3 === 0 ? null : `org-${String(i % 101)}`,
+          settings: '{}',
+          created_at: now,
+          updated_at: now,
+        });
+      }
+      await tx.insertInto('accounts').values(rows).execute();
+    }
+  });
+  await store.close();
+}
+
+function accountId(i: number): string {
+  return `acct-${String(i).padStart(6, '0')}`;
+}
+
+async function load(
+  scenario: string,
+  url: string,
+  options: Partial<autocannon.Options> = {},
+): Promise<Figure> {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    ...options,
+  });
+  return {
+    scenario,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+function start(command: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, command, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'entitle-bench-'));
+const children: ChildProcess[] = [];
+try {
+  process.stdout.write(`seeding ${String(ACCOUNTS)} accounts…\n`);
+  await seed(dataDir);
+  const env = { ENTITLE_DATA_DIR: dataDir, ENTITLE_LOG_LEVEL: 'warn', ENTITLE_HOST: '127.0.0.1' };
+  const minted = spawnSync(
+    process.execPath,
+    [CLI, 'token', 'create', '--role', 'operator', '--accounts', '*', '--ttl', '1h'],
+    {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    },
+  );
+  if (minted.status !== 0) throw new Error(`token create failed: ${minted.stderr}`);
+  const token = minted.stdout.trim();
+
+  const basePort = await freePort();
+  children.push(
+    start([resolve('node_modules/tsx/dist/cli.mjs'), 'bench/baseline-server.ts'], {
+      PORT: String(basePort),
+    }),
+  );
+  const entitlePort = await freePort();
+  children.push(start([CLI, 'serve'], { ...env, ENTITLE_PORT: String(entitlePort) }));
+  const base = `http://127.0.0.1:${String(basePort)}`;
+  const entitle = `http://127.0.0.1:${String(entitlePort)}`;
+  await waitUntilReady(`${base}/ping`);
+  await waitUntilReady(`${entitle}/readyz`);
+
+  const auth = { authorization: `Bearer ${token}` };
+  let n = 0;
+  const figures: Figure[] = [];
+  figures.push(await load('baseline: bare Fastify route', `${base}/ping`));
+  figures.push(await load('GET /healthz (full plugin stack, no auth)', `${entitle}/healthz`));
+  figures.push(
+    await load(
+      'GET /v1/accounts/{id} (JWT + primary-key read)',
+      `${entitle}/v1/accounts/${accountId(0)}`,
+      {
+        headers: auth,
+        requests: [
+          {
+            setupRequest: (request) => {
+              n = (n * 7919 + 1) % ACCOUNTS;
+              return { ...request, path: `/v1/accounts/${accountId(n)}` };
+            },
+          },
+        ],
+      },
+    ),
+  );
+  figures.push(
+    await load(
+      'GET /v1/accounts?filter&orderBy&limit=20 (keyset page)',
+      `${entitle}/v1/accounts?filter=${encodeURIComponent("name eq 'Customer 42'")}&orderBy=${encodeURIComponent('createdAt desc')}&limit=20`,
+      { headers: auth },
+    ),
+  );
+
+  const [baseline] = figures;
+  if (baseline === undefined) throw new Error('no baseline figure');
+  const rows = figures.map((f) => ({
+    ...f,
+    throughputRatio: Number((f.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)),
+    p99Ratio: Number((f.p99Ms / Math.max(baseline.p99Ms, 1)).toFixed(3)),
+  }));
+  const report = {
+    at: new Date().toISOString(),
+    machine: { cpus: cpus().length, node: process.version },
+    settings: { seconds: SECONDS, connections: CONNECTIONS, accounts: ACCOUNTS },
+    results: rows,
+  };
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/latest.json', `${JSON.stringify(report, null, 2)}\n`);
+  console.table(
+    rows.map((r) => ({
+      scenario: r.scenario,
+      'req/s': r.requestsPerSecond,
+      'x baseline': r.throughputRatio,
+      'p99 ms': r.p99Ms,
+      'p99 x baseline': r.p99Ratio,
+      'errors+non2xx': r.errors + r.non2xx,
+    })),
+  );
+  const failed = rows.filter((r) => r.errors + r.non2xx > 0);
+  if (failed.length > 0) {
+    process.stderr.write(`scenarios with errors: ${failed.map((r) => r.scenario).join(', ')}\n`);
+    process.exitCode = 1;
+  }
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  rmSync(dataDir, { recursive: true, force: true });
+}
