@@ -40,8 +40,11 @@ export const AccountSchema = Type.Object(
 );
 export type Account = Static<typeof AccountSchema>;
 
-/** What a caller supplies to create an account; the id is generated when absent. */
-export const AccountCreateSchema = Type.Object(
+/**
+ * What a caller writes: POST creates (the id is generated when absent), PUT replaces the whole
+ * writable state (omitted optional fields return to their defaults; an id must match the path).
+ */
+export const AccountInputSchema = Type.Object(
   {
     id: Type.Optional(AccountId),
     name: AccountSchema.properties.name,
@@ -50,19 +53,7 @@ export const AccountCreateSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type AccountCreate = Static<typeof AccountCreateSchema>;
-
-/** PUT: the whole writable state; omitted optional fields return to their defaults. */
-export const AccountReplaceSchema = Type.Object(
-  {
-    id: Type.Optional(AccountId),
-    name: AccountSchema.properties.name,
-    orgId: Type.Optional(AccountSchema.properties.orgId),
-    settings: Type.Optional(Type.Partial(AccountSettingsSchema)),
-  },
-  { additionalProperties: false },
-);
-export type AccountReplace = Static<typeof AccountReplaceSchema>;
+export type AccountInput = Static<typeof AccountInputSchema>;
 
 /** PATCH: only the fields present change; settings merge key by key. */
 export const AccountPatchSchema = Type.Object(

@@ -89,17 +89,12 @@ const writable = {
   metrics: Type.Optional(ProductSchema.properties.metrics),
 };
 
-export const ProductCreateSchema = Type.Object(
+/** What a caller writes: POST creates (the id is assigned when absent), PUT replaces the whole product. */
+export const ProductInputSchema = Type.Object(
   { id: Type.Optional(ProductIdSchema), ...writable },
   { additionalProperties: false },
 );
-export type ProductCreate = Static<typeof ProductCreateSchema>;
-
-export const ProductReplaceSchema = Type.Object(
-  { id: Type.Optional(ProductIdSchema), ...writable },
-  { additionalProperties: false },
-);
-export type ProductReplace = Static<typeof ProductReplaceSchema>;
+export type ProductInput = Static<typeof ProductInputSchema>;
 
 export const ProductPatchSchema = Type.Object(
   {

@@ -73,6 +73,17 @@ export function problems(...slugs: ProblemSlug[]): Record<number, ProblemRespons
   return responses;
 }
 
+/** Problems of a route that takes a JSON body, plus the route's own. */
+export function bodyProblems(...slugs: ProblemSlug[]): Record<number, ProblemResponse> {
+  return problems(
+    'invalid-fields',
+    'malformed-body',
+    'payload-too-large',
+    'unsupported-media-type',
+    ...slugs,
+  );
+}
+
 interface ProblemResponse {
   description: string;
   content: Record<string, { schema: TSchema }>;

@@ -3,9 +3,8 @@ import {
   generateAccountId,
   normalizeSettings,
   type Account,
-  type AccountCreate,
+  type AccountInput,
   type AccountPatch,
-  type AccountReplace,
 } from '../domain/account.js';
 import { InvalidFields, NotFound } from '../domain/errors.js';
 import { accountScope, requireAccount, requireRole } from '../domain/principal.js';
@@ -26,7 +25,7 @@ import type { ServiceContext } from './context.js';
 /** Operators manage accounts; an admin edits its own; viewers and others only read their own. */
 export function accountService(store: Store) {
   return {
-    async create(ctx: ServiceContext, input: AccountCreate): Promise<Account> {
+    async create(ctx: ServiceContext, input: AccountInput): Promise<Account> {
       requireRole(ctx.principal, ['operator']);
       const now = ctx.clock.now().toISOString();
       const account: Account = {
@@ -62,7 +61,7 @@ export function accountService(store: Store) {
       return account;
     },
 
-    replace(ctx: ServiceContext, id: string, input: AccountReplace): Promise<Account> {
+    replace(ctx: ServiceContext, id: string, input: AccountInput): Promise<Account> {
       return change(ctx, id, 'account.replace', (current) => {
         if (input.id !== undefined && input.id !== id) {
           throw new InvalidFields([

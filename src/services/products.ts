@@ -2,9 +2,8 @@ import { InvalidFields, NotFound } from '../domain/errors.js';
 import {
   checkProductParts,
   type Product,
-  type ProductCreate,
+  type ProductInput,
   type ProductPatch,
-  type ProductReplace,
 } from '../domain/product.js';
 import { requireRole } from '../domain/principal.js';
 import { parseListQuery, type RawListParams } from '../domain/query.js';
@@ -34,7 +33,7 @@ type ProductWrite = Pick<
 /** The catalog: every token may read it, only operators change it. */
 export function productService(store: Store) {
   return {
-    async create(ctx: ServiceContext, input: ProductCreate): Promise<Product> {
+    async create(ctx: ServiceContext, input: ProductInput): Promise<Product> {
       requireRole(ctx.principal, ['operator']);
       const fields = checked(normalize(input));
       const now = ctx.clock.now().toISOString();
@@ -67,7 +66,7 @@ export function productService(store: Store) {
       return product;
     },
 
-    replace(ctx: ServiceContext, idOrSlug: string, input: ProductReplace): Promise<Product> {
+    replace(ctx: ServiceContext, idOrSlug: string, input: ProductInput): Promise<Product> {
       return change(ctx, idOrSlug, 'product.replace', (current) => {
         if (input.id !== undefined && input.id !== current.id) {
           throw new InvalidFields([
@@ -136,7 +135,7 @@ export function productService(store: Store) {
   }
 }
 
-function normalize(input: Omit<ProductCreate, 'id'>): ProductWrite {
+function normalize(input: Omit<ProductInput, 'id'>): ProductWrite {
   return {
     slug: input.slug,
     name: input.name,

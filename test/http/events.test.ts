@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/store/events.repository.js';
 import { createHarness, json, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
@@ -9,17 +10,7 @@ afterEach(async () => {
   await h.close();
 });
 
-interface EventBody {
-  id: number;
-  type: string;
-  actor: string;
-  actorRole: string;
-  accountId: string | null;
-  resourceType: string;
-  resourceId: string;
-  summary: { before?: Record<string, unknown>; after?: Record<string, unknown> } | null;
-  requestId: string | null;
-}
+type EventBody = AuditEvent;
 
 async function events(token?: string, query = ''): Promise<EventBody[]> {
   const response = await h.request({
@@ -61,8 +52,10 @@ describe('events', () => {
       resourceId: 'acme',
       requestId: 'req-patch',
     });
-    expect(updated?.summary?.before?.name).toBe('Acme');
-    expect(updated?.summary?.after?.name).toBe('Acme Inc');
+    expect(updated?.summary).toMatchObject({
+      before: { name: 'Acme' },
+      after: { name: 'Acme Inc' },
+    });
     expect(list[0]?.accountId).toBeNull();
   });
 

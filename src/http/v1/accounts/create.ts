@@ -1,6 +1,6 @@
-import { AccountCreateSchema, AccountSchema } from '../../../domain/account.js';
+import { AccountInputSchema, AccountSchema } from '../../../domain/account.js';
 import { contextOf } from '../../plugins/auth.js';
-import { problems } from '../../schemas.js';
+import { bodyProblems } from '../../schemas.js';
 import type { App, RouteDeps } from '../../types.js';
 
 export function createAccount(app: App, { services, clock }: RouteDeps): void {
@@ -11,17 +11,10 @@ export function createAccount(app: App, { services, clock }: RouteDeps): void {
         tags: ['accounts'],
         summary: 'Create an account',
         description: 'Operators only. The id is generated when absent.',
-        body: AccountCreateSchema,
+        body: AccountInputSchema,
         response: {
           201: AccountSchema,
-          ...problems(
-            'invalid-fields',
-            'malformed-body',
-            'forbidden',
-            'conflict',
-            'payload-too-large',
-            'unsupported-media-type',
-          ),
+          ...bodyProblems('forbidden', 'conflict'),
         },
       },
     },

@@ -1,6 +1,6 @@
-import { AccountReplaceSchema, AccountSchema } from '../../../domain/account.js';
+import { AccountInputSchema, AccountSchema } from '../../../domain/account.js';
 import { contextOf } from '../../plugins/auth.js';
-import { problems } from '../../schemas.js';
+import { bodyProblems } from '../../schemas.js';
 import type { App, RouteDeps } from '../../types.js';
 import { AccountParams } from './schemas.js';
 
@@ -14,17 +14,10 @@ export function replaceAccount(app: App, { services, clock }: RouteDeps): void {
         description:
           'Operators, or an admin of the account. Omitted optional fields return to their defaults.',
         params: AccountParams,
-        body: AccountReplaceSchema,
+        body: AccountInputSchema,
         response: {
           200: AccountSchema,
-          ...problems(
-            'invalid-fields',
-            'invalid-params',
-            'malformed-body',
-            'forbidden',
-            'not-found',
-            'unsupported-media-type',
-          ),
+          ...bodyProblems('invalid-params', 'forbidden', 'not-found'),
         },
       },
     },

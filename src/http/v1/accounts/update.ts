@@ -1,6 +1,6 @@
 import { AccountPatchSchema, AccountSchema } from '../../../domain/account.js';
 import { contextOf } from '../../plugins/auth.js';
-import { problems } from '../../schemas.js';
+import { bodyProblems } from '../../schemas.js';
 import type { App, RouteDeps } from '../../types.js';
 import { AccountParams } from './schemas.js';
 
@@ -17,14 +17,7 @@ export function updateAccount(app: App, { services, clock }: RouteDeps): void {
         body: AccountPatchSchema,
         response: {
           200: AccountSchema,
-          ...problems(
-            'invalid-fields',
-            'invalid-params',
-            'malformed-body',
-            'forbidden',
-            'not-found',
-            'unsupported-media-type',
-          ),
+          ...bodyProblems('invalid-params', 'forbidden', 'not-found'),
         },
       },
     },

@@ -1,6 +1,6 @@
-import { ProductCreateSchema, ProductSchema } from '../../../domain/product.js';
+import { ProductInputSchema, ProductSchema } from '../../../domain/product.js';
 import { contextOf } from '../../plugins/auth.js';
-import { problems } from '../../schemas.js';
+import { bodyProblems } from '../../schemas.js';
 import type { App, RouteDeps } from '../../types.js';
 
 export function createProduct(app: App, { services, clock }: RouteDeps): void {
@@ -11,17 +11,10 @@ export function createProduct(app: App, { services, clock }: RouteDeps): void {
         tags: ['products'],
         summary: 'Add a product to the catalog',
         description: 'Operators only. The numeric id is assigned when absent; the slug is unique.',
-        body: ProductCreateSchema,
+        body: ProductInputSchema,
         response: {
           201: ProductSchema,
-          ...problems(
-            'invalid-fields',
-            'malformed-body',
-            'forbidden',
-            'conflict',
-            'payload-too-large',
-            'unsupported-media-type',
-          ),
+          ...bodyProblems('forbidden', 'conflict'),
         },
       },
     },

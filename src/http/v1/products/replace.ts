@@ -1,6 +1,6 @@
-import { ProductReplaceSchema, ProductSchema } from '../../../domain/product.js';
+import { ProductInputSchema, ProductSchema } from '../../../domain/product.js';
 import { contextOf } from '../../plugins/auth.js';
-import { problems } from '../../schemas.js';
+import { bodyProblems } from '../../schemas.js';
 import type { App, RouteDeps } from '../../types.js';
 import { ProductParams } from './schemas.js';
 
@@ -13,18 +13,10 @@ export function replaceProduct(app: App, { services, clock }: RouteDeps): void {
         summary: 'Replace a product',
         description: 'Operators only. Features and metrics are replaced as a whole.',
         params: ProductParams,
-        body: ProductReplaceSchema,
+        body: ProductInputSchema,
         response: {
           200: ProductSchema,
-          ...problems(
-            'invalid-fields',
-            'invalid-params',
-            'malformed-body',
-            'forbidden',
-            'not-found',
-            'conflict',
-            'unsupported-media-type',
-          ),
+          ...bodyProblems('invalid-params', 'forbidden', 'not-found', 'conflict'),
         },
       },
     },

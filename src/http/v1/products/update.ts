@@ -1,6 +1,6 @@
 import { ProductPatchSchema, ProductSchema } from '../../../domain/product.js';
 import { contextOf } from '../../plugins/auth.js';
-import { problems } from '../../schemas.js';
+import { bodyProblems } from '../../schemas.js';
 import type { App, RouteDeps } from '../../types.js';
 import { ProductParams } from './schemas.js';
 
@@ -17,15 +17,7 @@ export function updateProduct(app: App, { services, clock }: RouteDeps): void {
         body: ProductPatchSchema,
         response: {
           200: ProductSchema,
-          ...problems(
-            'invalid-fields',
-            'invalid-params',
-            'malformed-body',
-            'forbidden',
-            'not-found',
-            'conflict',
-            'unsupported-media-type',
-          ),
+          ...bodyProblems('invalid-params', 'forbidden', 'not-found', 'conflict'),
         },
       },
     },

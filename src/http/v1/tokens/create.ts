@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { TokenRequestSchema } from '../../../domain/token.js';
 import { contextOf } from '../../plugins/auth.js';
-import { problems } from '../../schemas.js';
+import { bodyProblems } from '../../schemas.js';
 import type { App, RouteDeps } from '../../types.js';
 
 const IssuedTokenSchema = Type.Object({
@@ -21,13 +21,7 @@ export function createToken(app: App, { services, clock }: RouteDeps): void {
         body: TokenRequestSchema,
         response: {
           201: IssuedTokenSchema,
-          ...problems(
-            'invalid-fields',
-            'malformed-body',
-            'forbidden',
-            'conflict',
-            'unsupported-media-type',
-          ),
+          ...bodyProblems('forbidden', 'conflict'),
         },
       },
     },
