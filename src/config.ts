@@ -13,6 +13,8 @@ export interface Config {
   logLevel: LogLevel;
   bodyLimitBytes: number;
   token: TokenConfig;
+  /** Secret keying the check value of native license keys; generated (0600) on first start. */
+  licenseKeySecretFile: string;
 }
 
 export interface TokenConfig {
@@ -45,6 +47,7 @@ export const ENVIRONMENT = {
   tokenPrivateKeyFile: 'ENTITLE_TOKEN_PRIVATE_KEY_FILE',
   tokenPublicKeyFile: 'ENTITLE_TOKEN_PUBLIC_KEY_FILE',
   tokenJwksUrl: 'ENTITLE_TOKEN_JWKS_URL',
+  licenseKeySecretFile: 'ENTITLE_LICENSE_KEY_SECRET_FILE',
 } as const;
 
 export type ConfigOverrides = Partial<Record<keyof typeof ENVIRONMENT, string | undefined>>;
@@ -76,6 +79,7 @@ export function loadConfig(
     databaseUrl: databaseUrl(pick('databaseUrl'), dataDir),
     logLevel: logLevel as LogLevel,
     bodyLimitBytes: integer('body limit', pick('bodyLimitBytes') ?? '1048576', 1024, 1 << 30),
+    licenseKeySecretFile: resolve(pick('licenseKeySecretFile') ?? `${dataDir}/license-key-secret`),
     token: {
       issuer: pick('tokenIssuer') ?? 'entitle',
       audience: pick('tokenAudience') ?? 'entitle',

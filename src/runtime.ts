@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Config, sqliteFile } from './config.js';
 import { createServices, type Services } from './services/index.js';
-import { loadTokenKeys } from './services/token-keys.js';
+import { loadTokenKeys, readOrCreateSecret } from './services/token-keys.js';
 import { openSqliteStore, type Store } from './store/database.js';
 
 /** What every command needs, without the HTTP stack: the version, the store and the services. */
@@ -28,5 +28,8 @@ export async function openStore(
 }
 
 export function servicesFor(config: Config, store: Store): Services {
-  return createServices(store, loadTokenKeys(config.token));
+  return createServices(store, loadTokenKeys(config.token), {
+    keySecret: readOrCreateSecret(config.licenseKeySecretFile),
+    issuer: config.token.issuer,
+  });
 }

@@ -144,6 +144,49 @@ storeOptions(
   },
 );
 
+const keys = program.command('keys').description('the Ed25519 keys that sign license certificates');
+storeOptions(
+  keys
+    .command('rotate')
+    .description('make a new signing key; old keys stay published until their certificates expire'),
+).action(async (flags: StoreFlags) => {
+  const config = loadConfig(overridesOf(flags));
+  const store = await openStore(config);
+  try {
+    const rotation = await servicesFor(config, store).signingKeys.rotate({
+      principal: systemPrincipal,
+      requestId: null,
+      clock: systemClock,
+    });
+    process.stdout.write(`${rotation.kid}\n`);
+    for (const kid of rotation.retired) process.stderr.write(`retired ${kid}\n`);
+  } finally {
+    await store.close();
+  }
+});
+storeOptions(keys.command('list').description('list signing keys, newest first')).action(
+  async (flags: StoreFlags) => {
+    const config = loadConfig(overridesOf(flags));
+    const store = await openStore(config);
+    try {
+      const rows = await servicesFor(config, store).signingKeys.list({
+        principal: systemPrincipal,
+        requestId: null,
+        clock: systemClock,
+      });
+      process.stdout.write('KID\tCREATED\tRETIRED\tPUBLISHED-UNTIL\n');
+      for (const key of rows) {
+        const until = key.retiredAt === null ? 'current' : key.published ? key.signedUntil : '-';
+        process.stdout.write(
+          `${key.kid}\t${key.createdAt}\t${key.retiredAt ?? '-'}\t${until ?? '-'}\n`,
+        );
+      }
+    } finally {
+      await store.close();
+    }
+  },
+);
+
 /** Service field names, as the flags a CLI user typed. */
 const FLAG_OF: Record<string, string> = {
   subject: '--subject',

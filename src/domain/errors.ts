@@ -15,7 +15,9 @@ export type DomainErrorCode =
   | 'INVALID_FIELDS'
   | 'INVALID_PARAMS'
   | 'CONFLICT'
-  | 'IN_USE';
+  | 'IN_USE'
+  | 'SEAT_LIMIT'
+  | 'NOT_USABLE';
 
 export class DomainError extends Error {
   readonly code: DomainErrorCode;
@@ -72,5 +74,19 @@ export class Conflict extends DomainError {
 export class InUse extends DomainError {
   constructor(resource: string, id: string, by: string) {
     super('IN_USE', `${resource} '${id}' is still referenced by ${by} and cannot be deleted.`);
+  }
+}
+
+/** Every seat of a license is taken: a new instance cannot activate it. */
+export class SeatLimitReached extends DomainError {
+  constructor(licenseId: string, seats: number) {
+    super('SEAT_LIMIT', `All ${String(seats)} seats of license '${licenseId}' are in use.`);
+  }
+}
+
+/** The license cannot be activated now: revoked, suspended, unrecognized, not started or expired. */
+export class LicenseNotUsable extends DomainError {
+  constructor(licenseId: string, why: string) {
+    super('NOT_USABLE', `License '${licenseId}' cannot be activated: ${why}`);
   }
 }

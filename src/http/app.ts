@@ -11,7 +11,13 @@ import { requestIdOf, requestIdPlugin } from './plugins/request-id.js';
 import { ProblemSchema } from './problems.js';
 import type { App, RouteDeps } from './types.js';
 import { accountRoutes } from './v1/accounts/index.js';
+import { instanceRoutes } from './v1/instances/index.js';
+import { activationRoutes } from './v1/licenses/activation.js';
+import { manageLicenseRoutes } from './v1/licenses/manage.js';
+import { validateRoutes } from './v1/licenses/validate.js';
 import { listEvents } from './v1/events/list.js';
+import { listKeys } from './v1/keys/list.js';
+import { rotateKeys } from './v1/keys/rotate.js';
 import { productRoutes } from './v1/products/index.js';
 import { createToken } from './v1/tokens/create.js';
 
@@ -61,8 +67,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
   healthRoutes(app, deps);
   accountRoutes(app, deps);
   productRoutes(app, deps);
+  instanceRoutes(app, deps);
+  manageLicenseRoutes(app, deps);
+  activationRoutes(app, deps);
+  validateRoutes(app, deps);
   listEvents(app, deps);
   createToken(app, deps);
+  listKeys(app, deps);
+  rotateKeys(app, deps);
 
   await app.ready();
   return app;

@@ -66,6 +66,16 @@ export const PROBLEM_TYPES = {
     title: 'Resource in use',
     description: 'The resource is still referenced by other resources and cannot be deleted.',
   },
+  'seat-limit-reached': {
+    status: 409,
+    title: 'Seat limit reached',
+    description: 'Every seat of the license is in use; deactivate an instance to free one.',
+  },
+  'license-not-usable': {
+    status: 409,
+    title: 'License not usable',
+    description: 'The license is revoked, suspended, unrecognized, not yet valid or expired.',
+  },
   'payload-too-large': {
     status: 413,
     title: 'Request body too large',
@@ -140,6 +150,8 @@ const SLUG_FOR_CODE: Record<DomainErrorCode, ProblemSlug> = {
   INVALID_PARAMS: 'invalid-params',
   CONFLICT: 'conflict',
   IN_USE: 'in-use',
+  SEAT_LIMIT: 'seat-limit-reached',
+  NOT_USABLE: 'license-not-usable',
 };
 
 export function problemForDomainError(error: DomainError, correlationID: string): Problem {

@@ -1,18 +1,52 @@
 import type { Store } from '../store/database.js';
 import { accountService } from './accounts.js';
 import { eventService } from './events.js';
+import { installService } from './installs.js';
+import { instanceService } from './instances.js';
+import { licenseService } from './licenses.js';
 import { productService } from './products.js';
+import { signingKeyService } from './signing-keys.js';
 import type { TokenKeys } from './token-keys.js';
 import { tokenService } from './tokens.js';
+import { validationService } from './validation.js';
+
+export interface ServiceOptions {
+  /** Keys the check value of native license keys (see domain/license-key.ts). */
+  keySecret: Uint8Array;
+  /** `iss` of certificates and deactivation proofs. */
+  issuer?: string;
+}
 
 /** Every use case, wired to one store. Front ends (native API, facades, CLI) call only these. */
-export function createServices(store: Store, keys: TokenKeys) {
+export function createServices(store: Store, keys: TokenKeys, options: ServiceOptions) {
+  const signingKeys = signingKeyService(store);
+  const issuer = options.issuer ?? 'entitle';
   return {
     store,
     accounts: accountService(store),
     products: productService(store),
     events: eventService(store),
     tokens: tokenService(store, keys),
+    signingKeys,
+    instances: instanceService(store),
+    licenses: licenseService(store, {
+      keySecret: options.keySecret,
+      signDeactivation: (tx, facts, now) =>
+        signingKeys.signDeactivationProof(
+          tx,
+          {
+            v: 1,
+            iss: issuer,
+            iat: Math.floor(now.getTime() / 1000),
+            license: { id: facts.licenseId, serialNumber: facts.serialNumber },
+            instance: facts.instance,
+            deactivatedAt: facts.deactivatedAt,
+          },
+          now,
+        ),
+    }),
+    installs: installService(store, options.keySecret),
+    validation: validationService(store, options.keySecret),
   };
 }
 

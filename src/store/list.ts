@@ -132,7 +132,8 @@ function cursorValues(spec: CollectionSpec, order: OrderTerm[], row: object): Sc
   const record = row as Record<string, unknown>;
   return order.map((term) => {
     const fieldSpec = spec.fields[term.field];
-    const value = record[column(spec, term.field)];
+    // A qualified column (`licenses.id`) comes back under its bare name.
+    const value = record[column(spec, term.field).split('.').pop() ?? ''];
     if (value === null || value === undefined) return fieldSpec?.nullable === true ? '' : null;
     if (typeof value === 'string' || typeof value === 'number') return value;
     if (typeof value === 'boolean') return value;

@@ -11,6 +11,11 @@ export interface Database {
   product_metrics: ProductMetricsTable;
   events: EventsTable;
   tokens: TokensTable;
+  sequences: SequencesTable;
+  instances: InstancesTable;
+  licenses: LicensesTable;
+  activations: ActivationsTable;
+  signing_keys: SigningKeysTable;
 }
 
 export interface AccountsTable {
@@ -75,6 +80,86 @@ export interface TokensTable {
   issued_at: string;
   expires_at: string;
   created_by: string;
+}
+
+export interface SequencesTable {
+  name: string;
+  value: number;
+}
+
+export interface InstancesTable {
+  id: string;
+  account_id: string;
+  /** HP's install id: a unique 7–8 digit number. */
+  install_id: number;
+  /** NetProfiler's "device serial number", e.g. AABA-ACAA-4W4C-QVXB. */
+  device_serial: string;
+  name: string;
+  hostname: string | null;
+  fingerprint: string | null;
+  /** JSON: Record<string, string>. */
+  labels: string;
+  created_at: string;
+  updated_at: string;
+  last_seen_at: string | null;
+}
+
+export interface LicensesTable {
+  /** BlueXP resource id: license-<serial>-<uuid>. */
+  id: string;
+  serial_number: number;
+  /** Normalized key (see domain/license-key.ts). */
+  key: string;
+  key_scheme: string;
+  account_id: string;
+  product_id: number | null;
+  kind: string;
+  service: string | null;
+  group_name: string | null;
+  term: string;
+  metric_id: number | null;
+  /** In the metric's unit; -1 = unlimited. */
+  quantity: number;
+  /** JSON: string[] of feature ids. */
+  features: string;
+  base_license: number;
+  description: string;
+  created_at: string;
+  updated_at: string;
+  starts_at: string | null;
+  activated_at: string | null;
+  expires_at: string | null;
+  grace_days: number;
+  seat_limit: number | null;
+  /** The administrative state; 'expired' is derived from the dates, never stored. */
+  state: string;
+  deactivated_key: string | null;
+  order_id: string | null;
+  sku: string | null;
+  /** JSON: Record<string, string>. */
+  labels: string;
+}
+
+export interface ActivationsTable {
+  id: Generated<number>;
+  license_id: string;
+  instance_id: string;
+  activated_at: string;
+  deactivated_at: string | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  algorithm: string;
+  /** PEM (SPKI). */
+  public_key: string;
+  /** PEM (PKCS#8). */
+  private_key: string;
+  created_at: string;
+  /** When a newer key took over signing; the key stays published until `signed_until`. */
+  retired_at: string | null;
+  /** The latest expiry of any certificate this key signed. */
+  signed_until: string | null;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -171,7 +171,7 @@ describe('entitle CLI', () => {
       const data = join(fresh, 'data');
       const first = run('migrate', '--data-dir', data);
       expect(first.status).toBe(0);
-      expect(first.stdout).toBe('Success: 0001_foundation\n');
+      expect(first.stdout).toBe('Success: 0001_foundation\nSuccess: 0002_licenses\n');
       expect(statSync(data).mode & 0o777).toBe(0o700);
       expect(run('migrate', '--data-dir', data).stdout).toBe('database is up to date\n');
     } finally {

@@ -8,7 +8,11 @@ import { systemPrincipal, type Role } from '../../src/domain/principal.js';
 import { buildApp } from '../../src/http/app.js';
 import type { App } from '../../src/http/types.js';
 import { createServices, type Services } from '../../src/services/index.js';
-import { loadTokenKeys, type TokenKeys } from '../../src/services/token-keys.js';
+import {
+  loadTokenKeys,
+  readOrCreateSecret,
+  type TokenKeys,
+} from '../../src/services/token-keys.js';
 import { openSqliteStore, type Store } from '../../src/store/database.js';
 
 export const T0 = '2026-11-23T12:00:00.000Z';
@@ -58,7 +62,9 @@ export async function createHarness(
     ...options.tokenConfig,
   };
   const keys = loadTokenKeys(tokenConfig);
-  const services = createServices(store, keys);
+  const services = createServices(store, keys, {
+    keySecret: readOrCreateSecret(join(dir, 'license-key-secret')),
+  });
   const app = await buildApp({ services, clock });
   const system = { principal: systemPrincipal, requestId: null, clock };
 

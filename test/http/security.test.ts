@@ -5,7 +5,14 @@ import { createHarness, json, type Harness } from '../helpers/harness.js';
  * The shared security suite: every route the server registers, found from the router itself,
  * answers 401 without a token or with a bad one — except the few that are public by design.
  */
-const PUBLIC = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json', '/problems/:slug']);
+const PUBLIC = new Set([
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/openapi.json',
+  '/problems/:slug',
+  '/v1/keys',
+]);
 
 interface RouteEntry {
   method: string;

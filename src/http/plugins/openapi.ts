@@ -29,8 +29,11 @@ export const openApiPlugin = fp(
         tags: [
           { name: 'accounts', description: 'Tenants: customer wallets.' },
           { name: 'products', description: 'The product catalog: features and metrics.' },
+          { name: 'instances', description: 'Installs that consume licenses.' },
+          { name: 'licenses', description: 'Licenses, keys, activation and validation.' },
           { name: 'events', description: 'The audit log of every change.' },
           { name: 'tokens', description: 'Bearer tokens.' },
+          { name: 'keys', description: 'Public keys that verify license certificates.' },
           { name: 'operations', description: 'Health, readiness, metrics and documentation.' },
         ],
       },

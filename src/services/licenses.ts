@@ -1,0 +1,446 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  InvalidFields,
+  LicenseNotUsable,
+  NotFound,
+  SeatLimitReached,
+  Conflict,
+} from '../domain/errors.js';
+import {
+  licenseResourceId,
+  licenseValidity,
+  type License,
+  type LicenseIssue,
+  type LicensePatch,
+} from '../domain/license.js';
+import { generateNativeKey, recognizeKey } from '../domain/license-key.js';
+import type { Product } from '../domain/product.js';
+import { accountScope, requireRole, type Principal } from '../domain/principal.js';
+import { parseListQuery, type RawListParams } from '../domain/query.js';
+import { missingAccounts } from '../store/accounts.repository.js';
+import type { Executor, Store, Tx } from '../store/database.js';
+import {
+  deleteLicense,
+  endActivations,
+  findLicense,
+  insertActivation,
+  insertLicense,
+  licensesCollection,
+  listActivations,
+  listLicenses,
+  liveActivation,
+  updateLicense,
+  type ActivationRecord,
+  type LicenseRecord,
+  type LicenseRef,
+} from '../store/licenses.repository.js';
+import type { Page } from '../store/list.js';
+import { findProduct } from '../store/products.repository.js';
+import { nextValue } from '../store/sequences.repository.js';
+import { recordChange } from './audit.js';
+import type { ServiceContext } from './context.js';
+import { assertActsFor, visibleInstance } from './instances.js';
+import { productRef } from './products.js';
+
+/** Serial numbers start high enough to read as serials (BlueXP shows 481000485), and only grow. */
+export const FIRST_SERIAL = 100_000_001;
+
+export interface LicenseServiceOptions {
+  /** Keys the check value of native license keys. */
+  keySecret: Uint8Array;
+  /** Signs HP's deactivated key: a proof of deactivation the vendor can verify later. */
+  signDeactivation(tx: Tx, proof: DeactivationFacts, now: Date): Promise<string>;
+}
+
+export interface DeactivationFacts {
+  licenseId: string;
+  serialNumber: number;
+  /** The instance the license left, or null when it left every instance at once. */
+  instance: { id: string; installId: number } | null;
+  deactivatedAt: string;
+}
+
+/** A license name in a path: its resource id or its serial number. */
+export function licenseRef(ref: string): LicenseRef {
+  return /^\d{1,15}$/.test(ref) ? { serialNumber: Number(ref) } : { id: ref };
+}
+
+export function withValidity(record: LicenseRecord, now: Date): License {
+  return { ...record, validity: licenseValidity(record, now) };
+}
+
+/** The license a principal may see; another account's is missing. */
+export async function visibleLicense(
+  db: Executor,
+  principal: Principal,
+  ref: LicenseRef,
+  name: string,
+): Promise<LicenseRecord> {
+  const license = await findLicense(db, ref);
+  if (
+    license === undefined ||
+    (principal.accounts !== '*' && !principal.accounts.includes(license.accountId))
+  ) {
+    throw new NotFound('License', name);
+  }
+  return license;
+}
+
+export function licenseService(store: Store, options: LicenseServiceOptions) {
+  async function build(
+    tx: Tx,
+    ctx: ServiceContext,
+    input: LicenseIssue,
+    field = '',
+  ): Promise<LicenseRecord> {
+    const name = (suffix: string) => (field === '' ? suffix : `${field}.${suffix}`);
+    if ((await missingAccounts(tx, [input.accountId])).length > 0) {
+      throw new InvalidFields([
+        { name: name('accountId'), reason: `no such account: ${input.accountId}` },
+      ]);
+    }
+    const product =
+      input.product === undefined
+        ? undefined
+        : await findProduct(tx, productRef(String(input.product)));
+    if (input.product !== undefined && product === undefined) {
+      throw new InvalidFields([
+        { name: name('product'), reason: `no such product: ${String(input.product)}` },
+      ]);
+    }
+    checkAgainstProduct(product, input, name);
+    const key =
+      input.key === undefined
+        ? {
+            scheme: 'native' as const,
+            normalized: generateNativeKey(randomBytes(32), options.keySecret),
+          }
+        : recognized(input.key, options.keySecret, name('key'));
+    const serialNumber = await nextValue(tx, 'license_serial', FIRST_SERIAL);
+    const now = ctx.clock.now().toISOString();
+    return {
+      id: licenseResourceId(serialNumber, randomUUID()),
+      serialNumber,
+      key: key.normalized,
+      keyScheme: key.scheme,
+      accountId: input.accountId,
+      productId: product?.id ?? null,
+      kind: input.kind ?? 'node',
+      service: input.service ?? null,
+      group: input.group === undefined ? (product?.group ?? null) : input.group,
+      term: input.term ?? 'PERPETUAL',
+      metricId: input.metricId ?? product?.metrics[0]?.id ?? null,
+      quantity: input.quantity ?? 1,
+      features: input.features ?? [],
+      baseLicense: input.baseLicense ?? false,
+      description: input.description ?? product?.name ?? '',
+      createdAt: now,
+      updatedAt: now,
+      startsAt: input.startsAt ?? null,
+      activatedAt: null,
+      expiresAt: input.expiresAt ?? null,
+      graceDays: input.graceDays ?? 0,
+      seatLimit: input.seatLimit ?? null,
+      seatsUsed: 0,
+      state: 'active',
+      deactivatedKey: null,
+      orderId: input.orderId ?? null,
+      sku: input.sku ?? null,
+      labels: input.labels ?? {},
+    };
+  }
+
+  async function issueIn(
+    tx: Tx,
+    ctx: ServiceContext,
+    input: LicenseIssue,
+    field = '',
+  ): Promise<License> {
+    const record = await build(tx, ctx, input, field);
+    await insertLicense(tx, record);
+    await recordChange(tx, ctx, {
+      type: 'license.created',
+      accountId: record.accountId,
+      resourceType: 'license',
+      resourceId: record.id,
+      after: { ...record, key: undefined },
+    });
+    return withValidity(record, ctx.clock.now());
+  }
+
+  return {
+    /** Issues one license (operators). A native key is generated unless one is registered. */
+    issue(ctx: ServiceContext, input: LicenseIssue): Promise<License> {
+      requireRole(ctx.principal, ['operator']);
+      return store.transaction('license.issue', (tx) => issueIn(tx, ctx, input));
+    },
+
+    /** Issues a batch in one transaction: all or nothing, errors named by item (`items.3.product`). */
+    issueBatch(ctx: ServiceContext, inputs: readonly LicenseIssue[]): Promise<License[]> {
+      requireRole(ctx.principal, ['operator']);
+      return store.transaction('license.issue-batch', async (tx) => {
+        const issued: License[] = [];
+        for (const [index, input] of inputs.entries())
+          issued.push(await issueIn(tx, ctx, input, `items.${String(index)}`));
+        return issued;
+      });
+    },
+
+    async list(ctx: ServiceContext, params: RawListParams): Promise<Page<License>> {
+      const query = parseListQuery(licensesCollection, params);
+      const page = await store.read((db) => listLicenses(db, accountScope(ctx.principal), query));
+      const now = ctx.clock.now();
+      return { ...page, rows: page.rows.map((row) => withValidity(row, now)) };
+    },
+
+    async get(ctx: ServiceContext, ref: string): Promise<License> {
+      const license = await store.read((db) =>
+        visibleLicense(db, ctx.principal, licenseRef(ref), ref),
+      );
+      return withValidity(license, ctx.clock.now());
+    },
+
+    /** Finds a license by its key, in any accepted spelling (case, dashes, Crockford aliases). */
+    async getByKey(ctx: ServiceContext, key: string): Promise<License> {
+      const recognition = recognizeKey(key, options.keySecret);
+      if (!recognition.ok) throw new NotFound('License', 'with this key');
+      const license = await store.read((db) =>
+        visibleLicense(db, ctx.principal, { key: recognition.normalized }, 'with this key'),
+      );
+      return withValidity(license, ctx.clock.now());
+    },
+
+    update(ctx: ServiceContext, ref: string, patch: LicensePatch): Promise<License> {
+      return change(ctx, ref, 'license.update', 'license.updated', async (tx, current) => {
+        if (patch.metricId !== undefined || patch.features !== undefined) {
+          const product =
+            current.productId === null ? undefined : await findProduct(tx, current.productId);
+          checkAgainstProduct(
+            product,
+            { metricId: patch.metricId, features: patch.features },
+            (n) => n,
+          );
+        }
+        return {
+          ...current,
+          ...definedOnly(patch),
+        };
+      });
+    },
+
+    /** Revokes for good: the license stops validating and its activations end. */
+    revoke(ctx: ServiceContext, ref: string): Promise<License> {
+      return change(ctx, ref, 'license.revoke', 'license.revoked', async (tx, current) => {
+        await endActivations(tx, current.id, null, ctx.clock.now().toISOString());
+        return { ...current, state: 'revoked', seatsUsed: 0 };
+      });
+    },
+
+    async remove(ctx: ServiceContext, ref: string): Promise<void> {
+      requireRole(ctx.principal, ['operator']);
+      await store.transaction('license.delete', async (tx) => {
+        const current = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
+        await deleteLicense(tx, current.id);
+        await recordChange(tx, ctx, {
+          type: 'license.deleted',
+          accountId: current.accountId,
+          resourceType: 'license',
+          resourceId: current.id,
+          before: { ...current, key: undefined },
+        });
+      });
+    },
+
+    /**
+     * Binds the license to an instance, taking a seat. The seat count is read and the activation
+     * written in one transaction, so concurrent activations never over-allocate. Activating the
+     * same instance again changes nothing.
+     */
+    activate(
+      ctx: ServiceContext,
+      ref: string,
+      instanceId: string,
+    ): Promise<{ license: License; created: boolean }> {
+      requireRole(ctx.principal, ['operator', 'admin', 'service', 'instance']);
+      assertActsFor(ctx.principal, instanceId);
+      return store.transaction('license.activate', async (tx) => {
+        const now = ctx.clock.now();
+        const at = now.toISOString();
+        const license = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
+        const instance = await visibleInstance(tx, ctx.principal, instanceId);
+        if (instance.accountId !== license.accountId) throw new NotFound('Instance', instanceId);
+        if ((await liveActivation(tx, license.id, instance.id)) !== undefined) {
+          return { license: withValidity(license, now), created: false };
+        }
+        assertUsable(license, now);
+        if (license.seatLimit !== null && license.seatsUsed >= license.seatLimit) {
+          throw new SeatLimitReached(license.id, license.seatLimit);
+        }
+        await insertActivation(tx, license.id, instance.id, at);
+        const next: LicenseRecord = {
+          ...license,
+          state: 'active',
+          activatedAt: license.activatedAt ?? at,
+          deactivatedKey: null,
+          seatsUsed: license.seatsUsed + 1,
+          updatedAt: at,
+        };
+        await updateLicense(tx, next);
+        await recordChange(tx, ctx, {
+          type: 'license.activated',
+          accountId: license.accountId,
+          resourceType: 'license',
+          resourceId: license.id,
+          after: { instanceId: instance.id, seatsUsed: next.seatsUsed, seatLimit: next.seatLimit },
+        });
+        return { license: withValidity(next, now), created: true };
+      });
+    },
+
+    /**
+     * Ends the activation on one instance (freeing its seat), or on every instance. When no
+     * activation is left, the license becomes inactive and carries a signed deactivated key.
+     */
+    deactivate(ctx: ServiceContext, ref: string, instanceId: string | null): Promise<License> {
+      requireRole(ctx.principal, ['operator', 'admin', 'service', 'instance']);
+      if (instanceId !== null) assertActsFor(ctx.principal, instanceId);
+      if (instanceId === null && ctx.principal.role === 'instance')
+        assertActsFor(ctx.principal, '');
+      return store.transaction('license.deactivate', async (tx) => {
+        const now = ctx.clock.now();
+        const at = now.toISOString();
+        const license = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
+        const instance =
+          instanceId === null ? null : await visibleInstance(tx, ctx.principal, instanceId);
+        const ended = await endActivations(tx, license.id, instanceId, at);
+        if (ended === 0 && instanceId !== null) {
+          throw new Conflict(
+            `License '${license.id}' is not activated on instance '${instanceId}'.`,
+          );
+        }
+        const seatsUsed = license.seatsUsed - ended;
+        const inactive = seatsUsed === 0 && license.state === 'active';
+        const next: LicenseRecord = {
+          ...license,
+          seatsUsed,
+          updatedAt: at,
+          state: inactive ? 'inactive' : license.state,
+          deactivatedKey: inactive
+            ? await options.signDeactivation(
+                tx,
+                {
+                  licenseId: license.id,
+                  serialNumber: license.serialNumber,
+                  instance:
+                    instance === null ? null : { id: instance.id, installId: instance.installId },
+                  deactivatedAt: at,
+                },
+                now,
+              )
+            : license.deactivatedKey,
+        };
+        await updateLicense(tx, next);
+        await recordChange(tx, ctx, {
+          type: 'license.deactivated',
+          accountId: license.accountId,
+          resourceType: 'license',
+          resourceId: license.id,
+          after: { instanceId, seatsUsed, state: next.state },
+        });
+        return withValidity(next, now);
+      });
+    },
+
+    async activations(ctx: ServiceContext, ref: string): Promise<ActivationRecord[]> {
+      return store.read(async (db) => {
+        const license = await visibleLicense(db, ctx.principal, licenseRef(ref), ref);
+        const all = await listActivations(db, license.id);
+        return ctx.principal.role === 'instance'
+          ? all.filter((a) => a.instanceId === ctx.principal.instance)
+          : all;
+      });
+    },
+  };
+
+  async function change(
+    ctx: ServiceContext,
+    ref: string,
+    useCase: string,
+    eventType: string,
+    apply: (tx: Tx, current: LicenseRecord) => Promise<LicenseRecord>,
+  ): Promise<License> {
+    return store.transaction(useCase, async (tx) => {
+      const current = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
+      requireRole(ctx.principal, ['operator']);
+      const next = { ...(await apply(tx, current)), updatedAt: ctx.clock.now().toISOString() };
+      await updateLicense(tx, next);
+      await recordChange(tx, ctx, {
+        type: eventType,
+        accountId: current.accountId,
+        resourceType: 'license',
+        resourceId: current.id,
+        before: { ...current, key: undefined },
+        after: { ...next, key: undefined },
+      });
+      return withValidity(next, ctx.clock.now());
+    });
+  }
+}
+
+function recognized(raw: string, secret: Uint8Array, field: string) {
+  const recognition = recognizeKey(raw, secret);
+  if (!recognition.ok)
+    throw new InvalidFields([{ name: field, reason: 'License key format not supported' }]);
+  return recognition;
+}
+
+/** A license's metric must be one of its product's, and its features among the product's. */
+function checkAgainstProduct(
+  product: Product | undefined,
+  input: { metricId?: number | null | undefined; features?: readonly string[] | undefined },
+  name: (field: string) => string,
+): void {
+  if (product === undefined) return;
+  const issues = [];
+  if (
+    input.metricId !== undefined &&
+    input.metricId !== null &&
+    !product.metrics.some((m) => m.id === input.metricId)
+  ) {
+    issues.push({
+      name: name('metricId'),
+      reason: `product '${product.slug}' has no metric ${String(input.metricId)}`,
+    });
+  }
+  const known = new Set(product.features.map((f) => f.id));
+  (input.features ?? []).forEach((feature, i) => {
+    if (known.size > 0 && !known.has(feature)) {
+      issues.push({
+        name: name(`features.${String(i)}`),
+        reason: `product '${product.slug}' has no feature '${feature}'`,
+      });
+    }
+  });
+  if (issues.length > 0) throw new InvalidFields(issues);
+}
+
+function assertUsable(license: LicenseRecord, now: Date): void {
+  if (license.state === 'revoked' || license.state === 'suspended' || license.state === 'invalid') {
+    throw new LicenseNotUsable(license.id, `it is ${license.state}.`);
+  }
+  const validity = licenseValidity(license, now);
+  if (!validity.valid) {
+    throw new LicenseNotUsable(
+      license.id,
+      validity.status === 'expired' ? 'it has expired.' : 'it is not valid yet.',
+    );
+  }
+}
+
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(patch).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}
+
+export type LicenseService = ReturnType<typeof licenseService>;
