@@ -78,7 +78,7 @@ export function licenseValidity(
     valid: usable && !notStarted && (!expired || inGrace),
     inGrace,
     daysRemaining,
-    graceDaysRemaining: inGrace ? Math.ceil(((graceEnds ?? at) - at) / DAY_MS) : null,
+    graceDaysRemaining: inGrace ? Math.ceil((graceEnds - at) / DAY_MS) : null,
     aboutToExpire: expires !== null && !expired && expires - at <= reminderDays * DAY_MS,
     trialDaysRemaining: license.term === 'TRIAL' ? daysRemaining : null,
   };
