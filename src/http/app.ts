@@ -13,6 +13,7 @@ import type { App, RouteDeps } from './types.js';
 import { accountRoutes } from './v1/accounts/index.js';
 import { instanceRoutes } from './v1/instances/index.js';
 import { activationRoutes } from './v1/licenses/activation.js';
+import { certificateRoute } from './v1/licenses/certificate.js';
 import { manageLicenseRoutes } from './v1/licenses/manage.js';
 import { validateRoutes } from './v1/licenses/validate.js';
 import { listEvents } from './v1/events/list.js';
@@ -71,6 +72,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   manageLicenseRoutes(app, deps);
   activationRoutes(app, deps);
   validateRoutes(app, deps);
+  certificateRoute(app, deps);
   listEvents(app, deps);
   createToken(app, deps);
   listKeys(app, deps);

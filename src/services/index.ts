@@ -31,6 +31,8 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
     instances: instanceService(store),
     licenses: licenseService(store, {
       keySecret: options.keySecret,
+      issuer,
+      signCertificate: (tx, claims, now) => signingKeys.signCertificate(tx, claims, now),
       signDeactivation: (tx, facts, now) =>
         signingKeys.signDeactivationProof(
           tx,

@@ -14,6 +14,7 @@ import {
   type LicensePatch,
 } from '../domain/license.js';
 import { generateNativeKey, recognizeKey } from '../domain/license-key.js';
+import type { CertificateClaims } from '../domain/certificate.js';
 import type { Product } from '../domain/product.js';
 import { accountScope, requireRole, type Principal } from '../domain/principal.js';
 import { parseListQuery, type RawListParams } from '../domain/query.js';
@@ -50,7 +51,15 @@ export interface LicenseServiceOptions {
   keySecret: Uint8Array;
   /** Signs HP's deactivated key: a proof of deactivation the vendor can verify later. */
   signDeactivation(tx: Tx, proof: DeactivationFacts, now: Date): Promise<string>;
+  /** Signs a license certificate with the current signing key. */
+  signCertificate(tx: Tx, claims: CertificateClaims, now: Date): Promise<string>;
+  /** `iss` of certificates. */
+  issuer: string;
 }
+
+/** Default and longest lifetime of a certificate: it must be refreshed, and stops with the license. */
+export const DEFAULT_CERTIFICATE_TTL_SECONDS = 7 * 86_400;
+export const MAX_CERTIFICATE_TTL_SECONDS = 365 * 86_400;
 
 export interface DeactivationFacts {
   licenseId: string;
@@ -348,6 +357,84 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
           after: { instanceId, seatsUsed, state: next.state },
         });
         return withValidity(next, now);
+      });
+    },
+
+    /**
+     * The offline form of a license: its claims signed with the server's Ed25519 key. For an
+     * instance, the license must be activated there and the certificate is bound to it. It never
+     * outlives the license (expiry plus grace).
+     */
+    certificate(
+      ctx: ServiceContext,
+      ref: string,
+      instanceId: string | undefined,
+      ttlSeconds = DEFAULT_CERTIFICATE_TTL_SECONDS,
+    ): Promise<{ certificate: string; expiresAt: string }> {
+      requireRole(ctx.principal, ['operator', 'admin', 'viewer', 'service', 'instance']);
+      const boundTo = instanceId ?? ctx.principal.instance;
+      if (boundTo !== undefined) assertActsFor(ctx.principal, boundTo);
+      return store.transaction('license.certificate', async (tx) => {
+        const now = ctx.clock.now();
+        const license = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
+        assertUsable(license, now);
+        const instance =
+          boundTo === undefined ? null : await visibleInstance(tx, ctx.principal, boundTo);
+        if (
+          instance !== null &&
+          (await liveActivation(tx, license.id, instance.id)) === undefined
+        ) {
+          throw new Conflict(
+            `License '${license.id}' is not activated on instance '${instance.id}'.`,
+          );
+        }
+        const product =
+          license.productId === null ? undefined : await findProduct(tx, license.productId);
+        const metric = product?.metrics.find((m) => m.id === license.metricId);
+        const iat = Math.floor(now.getTime() / 1000);
+        const ends =
+          license.expiresAt === null
+            ? Infinity
+            : Math.floor(Date.parse(license.expiresAt) / 1000) + license.graceDays * 86_400;
+        const exp = Math.min(iat + Math.min(ttlSeconds, MAX_CERTIFICATE_TTL_SECONDS), ends);
+        const claims: CertificateClaims = {
+          v: 1,
+          iss: options.issuer,
+          iat,
+          exp,
+          license: {
+            id: license.id,
+            serialNumber: license.serialNumber,
+            key: license.key,
+            account: license.accountId,
+            product: product === undefined ? null : { id: product.id, slug: product.slug },
+            kind: license.kind,
+            term: license.term,
+            service: license.service,
+            group: license.group,
+            features:
+              license.features.length > 0
+                ? license.features
+                : (product?.features.map((f) => f.id) ?? []),
+            metric: metric === undefined ? null : { id: metric.id, unit: metric.unit },
+            quantity: license.quantity,
+            startsAt: license.startsAt,
+            expiresAt: license.expiresAt,
+            graceDays: license.graceDays,
+            seatLimit: license.seatLimit,
+            status: licenseValidity(license, now).status,
+          },
+          instance:
+            instance === null
+              ? null
+              : {
+                  id: instance.id,
+                  installId: instance.installId,
+                  fingerprint: instance.fingerprint,
+                },
+        };
+        const certificate = await options.signCertificate(tx, claims, now);
+        return { certificate, expiresAt: new Date(exp * 1000).toISOString() };
       });
     },
 
