@@ -12,6 +12,7 @@ import {
 } from '../domain/token.js';
 import { countAccounts, missingAccounts } from '../store/accounts.repository.js';
 import type { Store } from '../store/database.js';
+import { findInstance } from '../store/instances.repository.js';
 import { countTokens, recordToken } from '../store/tokens.repository.js';
 import { recordChange } from './audit.js';
 import type { ServiceContext } from './context.js';
@@ -55,6 +56,21 @@ export function tokenService(store: Store, keys: TokenKeys) {
           if (missing.length > 0) {
             throw new InvalidFields([
               { name: 'accounts', reason: `no such account: ${missing.join(', ')}` },
+            ]);
+          }
+        }
+        if (request.instance !== undefined) {
+          // An instance token is bound to one registered instance of one of its accounts.
+          const instance = await findInstance(tx, request.instance);
+          if (
+            instance === undefined ||
+            (request.accounts !== '*' && !request.accounts.includes(instance.accountId))
+          ) {
+            throw new InvalidFields([
+              {
+                name: 'instance',
+                reason: `no instance '${request.instance}' in the token's accounts`,
+              },
             ]);
           }
         }

@@ -35,6 +35,8 @@ export interface Harness {
   ): Promise<string>;
   /** Creates an account as the operator. */
   account(id: string, name?: string): Promise<void>;
+  /** Registers an instance of an account; returns its id. */
+  instance(accountId: string, fields?: { fingerprint?: string }): Promise<string>;
   request(options: RequestOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
@@ -105,6 +107,9 @@ export async function createHarness(
     async account(id, name = `Account ${id}`) {
       const response = await request({ method: 'POST', url: '/v1/accounts', body: { id, name } });
       if (response.statusCode !== 201) throw new Error(`account ${id}: ${response.body}`);
+    },
+    async instance(accountId, fields = {}) {
+      return (await services.instances.create(system, { accountId, ...fields })).id;
     },
     request,
     async close() {

@@ -214,6 +214,29 @@ describe('bearer tokens (HS256 default)', () => {
     ).toEqual(['accounts', 'instance']);
   });
 
+  it('binds instance tokens to a registered instance of their accounts', async () => {
+    await h.account('acme');
+    await h.account('other');
+    const instance = await h.instance('other');
+    for (const id of ['00000000-0000-4000-8000-000000000000', instance]) {
+      const response = await h.request({
+        method: 'POST',
+        url: '/v1/tokens',
+        body: { subject: 's', role: 'instance', accounts: ['acme'], instance: id },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(json(response).invalidFields).toEqual([
+        { name: 'instance', reason: `no instance '${id}' in the token's accounts` },
+      ]);
+    }
+    const ok = await h.request({
+      method: 'POST',
+      url: '/v1/tokens',
+      body: { subject: 's', role: 'instance', accounts: ['other'], instance },
+    });
+    expect(ok.statusCode).toBe(201);
+  });
+
   it('lets only operators mint tokens', async () => {
     await h.account('acme');
     const admin = await h.token('admin', ['acme']);

@@ -89,7 +89,7 @@ describe('events', () => {
 
   it('refuses instance tokens', async () => {
     await h.account('acme');
-    const instance = await h.token('instance', ['acme'], { instance: 'i-1' });
+    const instance = await h.token('instance', ['acme'], { instance: await h.instance('acme') });
     expect(
       (await h.request({ method: 'GET', url: '/v1/events', token: instance })).statusCode,
     ).toBe(403);

@@ -201,7 +201,9 @@ describe('products', () => {
         ).toBe(403);
       }
     }
-    const instance = await h.token('instance', ['acme'], { instance: 'appliance-1' });
+    const instance = await h.token('instance', ['acme'], {
+      instance: await h.instance('acme'),
+    });
     expect(
       (await h.request({ method: 'GET', url: '/v1/products', token: instance })).statusCode,
     ).toBe(200);
