@@ -5,16 +5,22 @@
  * for BENCH_SECONDS (default 5). Results go to bench/results/latest.json.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { openSqliteStore } from '../src/store/database.js';
+import { generateNativeKey, NATIVE_KEY_RANDOM_BYTES } from '../src/domain/license-key.js';
+import { FIRST_SERIAL } from '../src/services/licenses.js';
+import { readOrCreateSecret } from '../src/services/token-keys.js';
+import { openSqliteStore, type Store } from '../src/store/database.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? '5');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '50');
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? '100000');
+const LICENSES = Number(process.env.BENCH_LICENSES ?? '200000');
+const INSTANCE_ID = '00000000-0000-4000-8000-00000000be0c';
 const CLI = resolve('dist/cli/main.js');
 
 interface Figure {
@@ -72,7 +78,97 @@ async function seed(dataDir: string): Promise<void> {
       await tx.insertInto('accounts').values(rows).execute();
     }
   });
+  await seedLicenses(store, now);
   await store.close();
+}
+
+/** Licenses of one product on account 0, each activated on the benchmark's instance. */
+async function seedLicenses(store: Store, now: string): Promise<void> {
+  const secret = readOrCreateSecret(join(dataDir, 'license-key-secret'));
+  await store.transaction('bench.seed-licenses', async (tx) => {
+    await tx
+      .insertInto('products')
+      .values({
+        id: 1,
+        slug: 'bench',
+        name: 'Bench',
+        group_name: 'CVO',
+        description: '',
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await tx
+      .insertInto('product_metrics')
+      .values({ product_id: 1, metric_id: 1, name: 'Nodes', unit: 'nodes' })
+      .execute();
+    await tx
+      .insertInto('instances')
+      .values({
+        id: INSTANCE_ID,
+        account_id: accountId(0),
+        install_id: 1234567,
+        device_serial: 'BENC-HBEN-CHBE-NCH0',
+        name: 'bench',
+        hostname: null,
+        fingerprint: null,
+        labels: '{}',
+        created_at: now,
+        updated_at: now,
+        last_seen_at: null,
+      })
+      .execute();
+    for (let start = 0; start < LICENSES; start += 400) {
+      const licenses = [];
+      const activations = [];
+      for (let i = start; i < Math.min(LICENSES, start + 400); i++) {
+        const id = `license-${String(FIRST_SERIAL + i)}-${randomUUID()}`;
+        const key = generateNativeKey(randomBytes(NATIVE_KEY_RANDOM_BYTES), secret);
+        keys.push(key);
+        licenses.push({
+          id,
+          serial_number: FIRST_SERIAL + i,
+          key,
+          key_scheme: 'native',
+          account_id: accountId(0),
+          product_id: 1,
+          kind: 'node',
+          service: null,
+          group_name: 'CVO',
+          term: 'SUBSCRIPTION',
+          metric_id: 1,
+          quantity: 1,
+          features: '[]',
+          base_license: 0,
+          description: 'Bench',
+          created_at: now,
+          updated_at: now,
+          starts_at: null,
+          activated_at: now,
+          expires_at: '2030-01-01T00:00:00.000Z',
+          grace_days: 0,
+          seat_limit: 5,
+          state: 'active',
+          deactivated_key: null,
+          order_id: null,
+          sku: null,
+          labels: '{}',
+        });
+        activations.push({
+          license_id: id,
+          instance_id: INSTANCE_ID,
+          activated_at: now,
+          deactivated_at: null,
+        });
+      }
+      await tx.insertInto('licenses').values(licenses).execute();
+      await tx.insertInto('activations').values(activations).execute();
+    }
+    await tx
+      .insertInto('sequences')
+      .values({ name: 'license_serial', value: FIRST_SERIAL + LICENSES })
+      .execute();
+  });
 }
 
 function accountId(i: number): string {
@@ -109,9 +205,10 @@ function start(command: string[], env: NodeJS.ProcessEnv): ChildProcess {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'entitle-bench-'));
+const keys: string[] = [];
 const children: ChildProcess[] = [];
 try {
-  process.stdout.write(`seeding ${String(ACCOUNTS)} accounts…\n`);
+  process.stdout.write(`seeding ${String(ACCOUNTS)} accounts and ${String(LICENSES)} licenses…\n`);
   await seed(dataDir);
   const env = { ENTITLE_DATA_DIR: dataDir, ENTITLE_LOG_LEVEL: 'warn', ENTITLE_HOST: '127.0.0.1' };
   const minted = spawnSync(
@@ -124,6 +221,25 @@ try {
   );
   if (minted.status !== 0) throw new Error(`token create failed: ${minted.stderr}`);
   const token = minted.stdout.trim();
+  const instanceMinted = spawnSync(
+    process.execPath,
+    [
+      CLI,
+      'token',
+      'create',
+      '--role',
+      'instance',
+      '--accounts',
+      accountId(0),
+      '--instance',
+      INSTANCE_ID,
+      '--ttl',
+      '1h',
+    ],
+    { env: { ...process.env, ...env }, encoding: 'utf8' },
+  );
+  if (instanceMinted.status !== 0) throw new Error(`token create failed: ${instanceMinted.stderr}`);
+  const instanceToken = instanceMinted.stdout.trim();
 
   const basePort = await freePort();
   children.push(
@@ -168,6 +284,35 @@ try {
     ),
   );
 
+  // The load must measure real verdicts: one sample first, and it must be VALID.
+  const sample = await fetch(`${entitle}/v1/licenses/validate`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${instanceToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ key: keys[0] ?? '', product: 'bench' }),
+  });
+  const verdict = (await sample.json()) as { code?: string };
+  if (verdict.code !== 'VALID')
+    throw new Error(`validate sample answered ${JSON.stringify(verdict)}`);
+  let k = 0;
+  figures.push(
+    await load(
+      'POST /v1/licenses/validate (instance token, random keys)',
+      `${entitle}/v1/licenses/validate`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${instanceToken}`, 'content-type': 'application/json' },
+        requests: [
+          {
+            setupRequest: (request) => {
+              k = (k * 7919 + 1) % keys.length;
+              return { ...request, body: JSON.stringify({ key: keys[k] ?? '', product: 'bench' }) };
+            },
+          },
+        ],
+      },
+    ),
+  );
+
   const [baseline] = figures;
   if (baseline === undefined) throw new Error('no baseline figure');
   const rows = figures.map((f) => ({
@@ -178,7 +323,12 @@ try {
   const report = {
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, node: process.version },
-    settings: { seconds: SECONDS, connections: CONNECTIONS, accounts: ACCOUNTS },
+    settings: {
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      accounts: ACCOUNTS,
+      licenses: LICENSES,
+    },
     results: rows,
   };
   mkdirSync('bench/results', { recursive: true });
