@@ -221,6 +221,8 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
 
     update(ctx: ServiceContext, ref: string, patch: LicensePatch): Promise<License> {
       return change(ctx, ref, 'license.update', 'license.updated', async (tx, current) => {
+        if (patch.state !== undefined && patch.state !== current.state)
+          assertStateChange(current, patch.state);
         if (patch.metricId !== undefined || patch.features !== undefined) {
           const product =
             current.productId === null ? undefined : await findProduct(tx, current.productId);
@@ -509,6 +511,16 @@ function checkAgainstProduct(
     }
   });
   if (issues.length > 0) throw new InvalidFields(issues);
+}
+
+/** Suspend and resume only: a revoked or unrecognized license stays so, and resuming needs a suspension. */
+function assertStateChange(current: LicenseRecord, next: 'active' | 'suspended'): void {
+  const allowed = next === 'suspended' ? ['active', 'inactive'] : ['suspended'];
+  if (!allowed.includes(current.state)) {
+    throw new Conflict(`License '${current.id}' is ${current.state} and cannot become ${next}.`, [
+      { name: 'state', reason: `cannot change from ${current.state} to ${next}` },
+    ]);
+  }
 }
 
 function assertUsable(license: LicenseRecord, now: Date): void {

@@ -155,3 +155,34 @@ describe('certificates', () => {
     expect(response.statusCode).toBe(404);
   });
 });
+
+describe('license state changes', () => {
+  it('suspends and resumes, but a revoked license stays revoked', async () => {
+    const license = await issue({});
+    const suspend = await h.request({
+      method: 'PATCH',
+      url: `/v1/licenses/${license.id}`,
+      body: { state: 'suspended' },
+    });
+    expect(json(suspend).state).toBe('suspended');
+    const resume = await h.request({
+      method: 'PATCH',
+      url: `/v1/licenses/${license.id}`,
+      body: { state: 'active' },
+    });
+    expect(json(resume).state).toBe('active');
+    await h.request({ method: 'POST', url: `/v1/licenses/${license.id}/revoke` });
+    const revived = await h.request({
+      method: 'PATCH',
+      url: `/v1/licenses/${license.id}`,
+      body: { state: 'active' },
+    });
+    expect(revived.statusCode).toBe(409);
+    expect(json(revived).invalidFields).toEqual([
+      { name: 'state', reason: 'cannot change from revoked to active' },
+    ]);
+    expect(json(await h.request({ method: 'GET', url: `/v1/licenses/${license.id}` })).state).toBe(
+      'revoked',
+    );
+  });
+});

@@ -111,7 +111,7 @@ export function manageLicenseRoutes(app: App, { services, clock }: RouteDeps): v
         body: LicensePatchSchema,
         response: {
           200: LicenseSchema,
-          ...bodyProblems('invalid-params', 'forbidden', 'not-found'),
+          ...bodyProblems('invalid-params', 'forbidden', 'not-found', 'conflict'),
         },
       },
     },
