@@ -12,7 +12,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  *
  *   | symbols | bits | content                                                               |
  *   | ------- | ---- | --------------------------------------------------------------------- |
- *   | 0       | 5    | version marker `E` (layout v1)                                        |
+ *   | 0       | 5    | version marker `8` (layout v1)                                        |
  *   | 1–30    | 150  | random bits (the first 150 bits of 19 caller-supplied random bytes)   |
  *   | 31–38   | 40   | MAC: HMAC-SHA256 under the server secret over symbols 0–30, truncated |
  *   | 39      | 5    | check symbol: GF(32) weighted sum over symbols 0–38                   |
@@ -105,7 +105,7 @@ const BAD_CHECK: RecognizedKey = { ok: false, reason: 'BAD_CHECK' };
  * Native keys are verified here (check symbol and MAC under `secret`); the others only by shape.
  *
  * @example
- *   recognizeKey('e000g 40r40 m30e2 o9l85 gr38e 1w812 4m4my 2kdsm', secret)
+ *   recognizeKey('8000g 40r40 m30e2 o9l85 gr38e 1w812 4xcgm y8dq7', secret)
  *   // { ok: true, scheme: 'native', normalized: '8000G-40R40-M30E2-09185-GR38E-1W812-4XCGM-Y8DQ7' }
  *   recognizeKey('abcd', secret)  // { ok: true, scheme: 'opaque', normalized: 'abcd' }
  *   recognizeKey('ab cd', secret) // { ok: false, reason: 'BAD_FORMAT' }

@@ -70,8 +70,15 @@ export function licenseValidity(
   const inGrace = expired && graceEnds !== null && at < graceEnds;
   const daysRemaining = expires === null ? null : Math.max(0, Math.ceil((expires - at) / DAY_MS));
   const notStarted = license.startsAt !== null && at < Date.parse(license.startsAt);
-  const status: LicenseStatus =
-    license.state !== 'active' ? license.state : expired ? 'expired' : 'active';
+  // Revoked, suspended and unrecognized say so; otherwise an expired license is expired, whether
+  // it was still activated somewhere or not.
+  const administrative =
+    license.state === 'revoked' || license.state === 'suspended' || license.state === 'invalid';
+  const status: LicenseStatus = administrative
+    ? license.state
+    : expired
+      ? 'expired'
+      : license.state;
   const usable = license.state === 'active' || license.state === 'inactive';
   return {
     status,
@@ -271,7 +278,11 @@ const issueFields = {
   ),
   term: Type.Optional(Type.Enum(LICENSE_TERMS)),
   metricId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
-  quantity: Type.Optional(Type.Number({ minimum: -1, description: 'Default 1; -1 is unlimited.' })),
+  quantity: Type.Optional(
+    Type.Union([Type.Literal(-1), Type.Number({ minimum: 0 })], {
+      description: 'Default 1; -1 is unlimited.',
+    }),
+  ),
   features: Type.Optional(
     Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 500 }),
   ),

@@ -137,6 +137,8 @@ export function installService(store: Store, keySecret: Uint8Array) {
     const recognition = recognizeKey(raw, keySecret);
     if (!recognition.ok) return 'License key format not supported';
     const license = await findLicense(tx, { key: recognition.normalized });
+    if (license === undefined && recognition.scheme === 'opaque')
+      return 'License key format not supported';
     if (license === undefined || license.accountId !== target.accountId) return 'not installed';
     const at = ctx.clock.now().toISOString();
     if (target.instance !== null) {

@@ -92,14 +92,9 @@ export function instanceService(store: Store) {
 
     list(ctx: ServiceContext, params: RawListParams): Promise<Page<Instance>> {
       const query = parseListQuery(instancesCollection, params);
-      if (ctx.principal.role === 'instance') {
-        const own = ctx.principal.instance ?? '';
-        return store.read(async (db) => {
-          const page = await listInstances(db, accountScope(ctx.principal), query);
-          return { ...page, rows: page.rows.filter((row) => row.id === own) };
-        });
-      }
-      return store.read((db) => listInstances(db, accountScope(ctx.principal), query));
+      // An instance token lists itself only: filtered in SQL, so counts and pages agree.
+      const only = ctx.principal.role === 'instance' ? (ctx.principal.instance ?? '') : undefined;
+      return store.read((db) => listInstances(db, accountScope(ctx.principal), query, only));
     },
 
     get(ctx: ServiceContext, id: string): Promise<Instance> {

@@ -161,7 +161,10 @@ export function validationService(store: Store, keySecret: Uint8Array) {
           throw new NotFound('Metric', `${String(product.id)}/${String(query.metric)}`);
         const entitled = licenses
           .filter(
-            (license) => license.metricId === metric.id && licenseValidity(license, now).valid,
+            (license) =>
+              license.metricId === metric.id &&
+              license.state !== 'inactive' &&
+              licenseValidity(license, now).valid,
           )
           .map((license) => license.quantity);
         const counted = metric.unit === 'nodes' || metric.unit === 'instances';

@@ -93,9 +93,11 @@ export async function listInstances(
   db: Executor,
   scope: readonly string[] | null,
   query: ListQuery,
+  only?: string,
 ): Promise<Page<Instance>> {
   let base = db.selectFrom('instances').selectAll();
   if (scope !== null) base = base.where('account_id', 'in', scope.length > 0 ? [...scope] : ['']);
+  if (only !== undefined) base = base.where('id', '=', only);
   const page = await listPage(base, instancesCollection, query);
   return { ...page, rows: page.rows.map(toInstance) };
 }

@@ -22,7 +22,6 @@ export const LicenseList = listOf(LicenseSchema, 'LicenseList');
 export const InstanceBody = Type.Object(
   {
     instance: Type.String({ format: 'uuid' }),
-    fingerprint: Type.Optional(Type.String({ maxLength: 512 })),
   },
   { additionalProperties: false },
 );
