@@ -166,7 +166,18 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
     field = '',
   ): Promise<License> {
     const record = await build(tx, ctx, input, field);
-    await insertLicense(tx, record);
+    try {
+      await insertLicense(tx, record);
+    } catch (error) {
+      // In a batch, a taken key is named by its item, like every other error of the batch.
+      if (error instanceof Conflict && field !== '') {
+        throw new Conflict(
+          error.message,
+          error.issues.map((issue) => ({ ...issue, name: `${field}.${issue.name}` })),
+        );
+      }
+      throw error;
+    }
     await recordChange(tx, ctx, {
       type: 'license.created',
       accountId: record.accountId,
@@ -232,10 +243,16 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
             (n) => n,
           );
         }
-        return {
-          ...current,
-          ...definedOnly(patch),
-        };
+        const next = { ...current, ...definedOnly(patch) };
+        // A license deactivated everywhere (it holds a deactivated key) resumes as inactive.
+        if (
+          patch.state === 'active' &&
+          current.seatsUsed === 0 &&
+          current.deactivatedKey !== null
+        ) {
+          next.state = 'inactive';
+        }
+        return next;
       });
     },
 

@@ -63,6 +63,10 @@ export function validationService(store: Store, keySecret: Uint8Array) {
             ? undefined
             : await visibleInstance(db, ctx.principal, instanceId);
         const license = await findLicense(db, { key: recognition.normalized });
+        if (license === undefined && recognition.scheme === 'opaque') {
+          // Only registration makes an opaque string a key: unregistered, it is no key at all.
+          return { verdict: unknown('BAD_FORMAT', 'License key format not supported.'), instance };
+        }
         if (
           license === undefined ||
           !sees(ctx.principal, license.accountId) ||

@@ -604,9 +604,7 @@ describe('validateLicense: the guard order decides', () => {
     );
   });
 
-  // BUG (reported, not fixed here): the EXPIRED guard reads the derived status, which for an
-  // inactive license is 'inactive', never 'expired'; so a deactivated license past its end and
-  // grace skips EXPIRED and answers NOT_ACTIVATED / SEATS_EXHAUSTED. Turn into `it` once fixed.
+  // Expiry is decided before activation: a deactivated license past its end is EXPIRED.
   it('a deactivated license past its end says EXPIRED, before NOT_ACTIVATED', () => {
     expect(
       validateLicense(facts({ state: 'inactive', expiresAt: after(-DAY) }, { seatsUsed: 0 }), NOW)
