@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { systemPrincipal } from './domain/principal.js';
 import { buildApp } from './http/app.js';
+import { requestForLog } from './http/log.js';
 import type { App } from './http/types.js';
 import { openStore, servicesFor, VERSION } from './runtime.js';
 import type { Services } from './services/index.js';
@@ -46,7 +47,11 @@ export async function startServer(
   const app = await buildApp({
     services,
     clock,
-    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.authorization'],
+      serializers: { req: requestForLog },
+    },
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
   });
