@@ -14,10 +14,9 @@ import type { Executor, Store } from '../store/database.js';
 import { touchInstance } from '../store/instances.repository.js';
 import {
   activeInstancesOfProduct,
-  findLicense,
+  findLicenseForValidation,
   licensesOfProduct,
   licensesOnInstance,
-  liveActivation,
   type LicenseRecord,
 } from '../store/licenses.repository.js';
 import { findProduct } from '../store/products.repository.js';
@@ -62,7 +61,12 @@ export function validationService(store: Store, keySecret: Uint8Array) {
           instanceId === undefined
             ? undefined
             : await visibleInstance(db, ctx.principal, instanceId);
-        const license = await findLicense(db, { key: recognition.normalized });
+        const found = await findLicenseForValidation(
+          db,
+          recognition.normalized,
+          instance?.id ?? null,
+        );
+        const license = found?.license;
         if (license === undefined && recognition.scheme === 'opaque') {
           // Only registration makes an opaque string a key: unregistered, it is no key at all.
           return { verdict: unknown('BAD_FORMAT', 'License key format not supported.'), instance };
@@ -83,10 +87,7 @@ export function validationService(store: Store, keySecret: Uint8Array) {
           request.product === undefined
             ? undefined
             : await requestedProduct(db, request.product, product);
-        const activated =
-          instance === undefined
-            ? undefined
-            : (await liveActivation(db, license.id, instance.id)) !== undefined;
+        const activated = found?.activatedOnInstance === true;
         const verdict = validateLicense(
           {
             license,
@@ -94,9 +95,7 @@ export function validationService(store: Store, keySecret: Uint8Array) {
             requestedProduct: requested,
             requestedFeature: request.feature,
             instance:
-              instance === undefined
-                ? undefined
-                : { activated: activated === true, fingerprint: instance.fingerprint },
+              instance === undefined ? undefined : { activated, fingerprint: instance.fingerprint },
             fingerprint: request.fingerprint,
           },
           now,

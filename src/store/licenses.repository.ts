@@ -165,6 +165,27 @@ export async function findLicense(
   return row && toRecord(row);
 }
 
+/**
+ * The license of a key and whether it is activated on an instance, in one query: what
+ * validation needs on every call.
+ */
+export async function findLicenseForValidation(
+  db: Executor,
+  key: string,
+  instanceId: string | null,
+): Promise<{ license: LicenseRecord; activatedOnInstance: boolean } | undefined> {
+  const row = await selectLicenses(db)
+    .select(
+      sql<number>`(select count(*) from activations a where a.license_id = licenses.id and a.instance_id = ${instanceId ?? ''} and a.deactivated_at is null)`.as(
+        'activated_here',
+      ),
+    )
+    .where('key', '=', key)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  return { license: toRecord(row), activatedOnInstance: row.activated_here > 0 };
+}
+
 export async function listLicenses(
   db: Executor,
   scope: readonly string[] | null,
