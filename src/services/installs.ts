@@ -19,14 +19,13 @@ import {
   insertActivation,
   insertLicense,
   liveActivation,
-  updateLicense,
   type LicenseRecord,
 } from '../store/licenses.repository.js';
 import { nextValue } from '../store/sequences.repository.js';
 import { recordChange } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { assertActsFor, visibleInstance } from './instances.js';
-import { FIRST_SERIAL } from './licenses.js';
+import { bindToInstance, FIRST_SERIAL } from './licenses.js';
 
 export interface KeyOutcome<R> {
   key: string;
@@ -106,25 +105,7 @@ export function installService(store: Store, keySecret: Uint8Array) {
       return 'License not usable';
     if (license.seatLimit !== null && license.seatsUsed >= license.seatLimit)
       return 'Seat limit reached';
-    await insertActivation(tx, license.id, target.instance.id, at);
-    await updateLicense(tx, {
-      ...license,
-      state: 'active',
-      activatedAt: license.activatedAt ?? at,
-      deactivatedKey: null,
-      updatedAt: at,
-    });
-    await recordChange(tx, ctx, {
-      type: 'license.activated',
-      accountId: license.accountId,
-      resourceType: 'license',
-      resourceId: license.id,
-      after: {
-        instanceId: target.instance.id,
-        seatsUsed: license.seatsUsed + 1,
-        seatLimit: license.seatLimit,
-      },
-    });
+    await bindToInstance(tx, ctx, license, target.instance.id);
     return 'success';
   }
 

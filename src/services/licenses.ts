@@ -69,6 +69,37 @@ export interface DeactivationFacts {
   deactivatedAt: string;
 }
 
+/**
+ * Takes a seat: the activation row, the license back to active (a deactivated key no longer
+ * holds), and the event. The caller has checked the seat is free, in the same transaction.
+ */
+export async function bindToInstance(
+  tx: Tx,
+  ctx: ServiceContext,
+  license: LicenseRecord,
+  instanceId: string,
+): Promise<LicenseRecord> {
+  const at = ctx.clock.now().toISOString();
+  await insertActivation(tx, license.id, instanceId, at);
+  const next: LicenseRecord = {
+    ...license,
+    state: 'active',
+    activatedAt: license.activatedAt ?? at,
+    deactivatedKey: null,
+    seatsUsed: license.seatsUsed + 1,
+    updatedAt: at,
+  };
+  await updateLicense(tx, next);
+  await recordChange(tx, ctx, {
+    type: 'license.activated',
+    accountId: license.accountId,
+    resourceType: 'license',
+    resourceId: license.id,
+    after: { instanceId, seatsUsed: next.seatsUsed, seatLimit: next.seatLimit },
+  });
+  return next;
+}
+
 /** A license name in a path: its resource id or its serial number. */
 export function licenseRef(ref: string): LicenseRef {
   return /^\d{1,15}$/.test(ref) ? { serialNumber: Number(ref) } : { id: ref };
@@ -293,7 +324,6 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
       assertActsFor(ctx.principal, instanceId);
       return store.transaction('license.activate', async (tx) => {
         const now = ctx.clock.now();
-        const at = now.toISOString();
         const license = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
         const instance = await visibleInstance(tx, ctx.principal, instanceId);
         if (instance.accountId !== license.accountId) throw new NotFound('Instance', instanceId);
@@ -304,23 +334,7 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
         if (license.seatLimit !== null && license.seatsUsed >= license.seatLimit) {
           throw new SeatLimitReached(license.id, license.seatLimit);
         }
-        await insertActivation(tx, license.id, instance.id, at);
-        const next: LicenseRecord = {
-          ...license,
-          state: 'active',
-          activatedAt: license.activatedAt ?? at,
-          deactivatedKey: null,
-          seatsUsed: license.seatsUsed + 1,
-          updatedAt: at,
-        };
-        await updateLicense(tx, next);
-        await recordChange(tx, ctx, {
-          type: 'license.activated',
-          accountId: license.accountId,
-          resourceType: 'license',
-          resourceId: license.id,
-          after: { instanceId: instance.id, seatsUsed: next.seatsUsed, seatLimit: next.seatLimit },
-        });
+        const next = await bindToInstance(tx, ctx, license, instance.id);
         return { license: withValidity(next, now), created: true };
       });
     },
