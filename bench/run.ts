@@ -313,6 +313,48 @@ try {
     ),
   );
 
+  // Usage ingestion: batches of USAGE_BATCH delta records from a service token, fresh ids each.
+  const USAGE_BATCH = 500;
+  const serviceMinted = spawnSync(
+    process.execPath,
+    [CLI, 'token', 'create', '--role', 'service', '--accounts', accountId(0), '--ttl', '1h'],
+    { env: { ...process.env, ...env }, encoding: 'utf8' },
+  );
+  if (serviceMinted.status !== 0) throw new Error(`token create failed: ${serviceMinted.stderr}`);
+  let u = 0;
+  const usageFigure = await load(
+    `POST /v1/usage (service token, ${String(USAGE_BATCH)} records per request)`,
+    `${entitle}/v1/usage`,
+    {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${serviceMinted.stdout.trim()}`,
+        'content-type': 'application/json',
+      },
+      requests: [
+        {
+          setupRequest: (request) => {
+            const at = new Date(Date.now() - 60_000).toISOString();
+            const records = Array.from({ length: USAGE_BATCH }, () => ({
+              id: `bench-${String(u++)}`,
+              instance: INSTANCE_ID,
+              product: 'bench',
+              metric: 1,
+              kind: 'delta',
+              value: 1,
+              at,
+            }));
+            return { ...request, body: JSON.stringify({ records }) };
+          },
+        },
+      ],
+    },
+  );
+  figures.push(usageFigure);
+  process.stdout.write(
+    `usage ingestion: ${String(usageFigure.requestsPerSecond * USAGE_BATCH)} records/s\n`,
+  );
+
   const [baseline] = figures;
   if (baseline === undefined) throw new Error('no baseline figure');
   const rows = figures.map((f) => ({

@@ -15,6 +15,8 @@ export interface Config {
   token: TokenConfig;
   /** Secret keying the check value of native license keys; generated (0600) on first start. */
   licenseKeySecretFile: string;
+  /** Days raw usage records are kept (aggregates are kept for good). */
+  usageRetentionDays: number;
 }
 
 export interface TokenConfig {
@@ -48,6 +50,7 @@ export const ENVIRONMENT = {
   tokenPublicKeyFile: 'ENTITLE_TOKEN_PUBLIC_KEY_FILE',
   tokenJwksUrl: 'ENTITLE_TOKEN_JWKS_URL',
   licenseKeySecretFile: 'ENTITLE_LICENSE_KEY_SECRET_FILE',
+  usageRetentionDays: 'ENTITLE_USAGE_RETENTION_DAYS',
 } as const;
 
 export type ConfigOverrides = Partial<Record<keyof typeof ENVIRONMENT, string | undefined>>;
@@ -80,6 +83,12 @@ export function loadConfig(
     logLevel: logLevel as LogLevel,
     bodyLimitBytes: integer('body limit', pick('bodyLimitBytes') ?? '1048576', 1024, 1 << 30),
     licenseKeySecretFile: resolve(pick('licenseKeySecretFile') ?? `${dataDir}/license-key-secret`),
+    usageRetentionDays: integer(
+      'usage retention days',
+      pick('usageRetentionDays') ?? '90',
+      1,
+      36500,
+    ),
     token: {
       issuer: pick('tokenIssuer') ?? 'entitle',
       audience: pick('tokenAudience') ?? 'entitle',

@@ -31,5 +31,6 @@ export function servicesFor(config: Config, store: Store): Services {
   return createServices(store, loadTokenKeys(config.token), {
     keySecret: readOrCreateSecret(config.licenseKeySecretFile),
     issuer: config.token.issuer,
+    usageRetentionDays: config.usageRetentionDays,
   });
 }

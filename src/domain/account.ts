@@ -20,6 +20,25 @@ export const AccountSettingsSchema = Type.Object(
     upstreamUrl: Type.Union([Type.String({ format: 'uri', maxLength: 2048 }), Type.Null()], {
       description: 'The vendor server licenses are fetched from, when running on premises.',
     }),
+    groupLicensing: Type.Boolean({
+      description: 'Licenses are assigned to groups of users (BlackBerry group licensing).',
+    }),
+    messageOfTheDay: Type.Union(
+      [
+        Type.Object(
+          {
+            contentType: Type.Enum(['text/plain', 'text/html']),
+            message: Type.String({
+              maxLength: 20_000,
+              description: 'The message, base64-encoded.',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      { description: "Shown in the account's licensing status (BlackBerry messageOfTheDay)." },
+    ),
   },
   { additionalProperties: false },
 );
@@ -66,7 +85,12 @@ export const AccountPatchSchema = Type.Object(
 );
 export type AccountPatch = Static<typeof AccountPatchSchema>;
 
-export const defaultAccountSettings: AccountSettings = { autoDownload: false, upstreamUrl: null };
+export const defaultAccountSettings: AccountSettings = {
+  autoDownload: false,
+  upstreamUrl: null,
+  groupLicensing: false,
+  messageOfTheDay: null,
+};
 
 /** Settings as stored may predate a field: missing fields take their defaults. */
 export function normalizeSettings(

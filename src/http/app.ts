@@ -11,6 +11,7 @@ import { requestIdOf, requestIdPlugin } from './plugins/request-id.js';
 import { ProblemSchema } from './problems.js';
 import type { App, RouteDeps } from './types.js';
 import { accountRoutes } from './v1/accounts/index.js';
+import { groupRoutes } from './v1/groups/index.js';
 import { instanceRoutes } from './v1/instances/index.js';
 import { activationRoutes } from './v1/licenses/activation.js';
 import { certificateRoute } from './v1/licenses/certificate.js';
@@ -20,7 +21,9 @@ import { listEvents } from './v1/events/list.js';
 import { listKeys } from './v1/keys/list.js';
 import { rotateKeys } from './v1/keys/rotate.js';
 import { productRoutes } from './v1/products/index.js';
+import { subscriptionRoutes } from './v1/subscriptions/index.js';
 import { createToken } from './v1/tokens/create.js';
+import { usageRoutes } from './v1/usage/index.js';
 
 export interface AppOptions {
   services: Services;
@@ -69,14 +72,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
   accountRoutes(app, deps);
   productRoutes(app, deps);
   instanceRoutes(app, deps);
+  groupRoutes(app, deps);
   manageLicenseRoutes(app, deps);
   activationRoutes(app, deps);
   validateRoutes(app, deps);
+  subscriptionRoutes(app, deps);
   certificateRoute(app, deps);
   listEvents(app, deps);
   createToken(app, deps);
   listKeys(app, deps);
   rotateKeys(app, deps);
+  usageRoutes(app, deps);
 
   await app.ready();
   return app;

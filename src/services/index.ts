@@ -1,13 +1,16 @@
 import type { Store } from '../store/database.js';
 import { accountService } from './accounts.js';
 import { eventService } from './events.js';
+import { groupService } from './groups.js';
 import { installService } from './installs.js';
 import { instanceService } from './instances.js';
 import { licenseService } from './licenses.js';
 import { productService } from './products.js';
 import { signingKeyService } from './signing-keys.js';
+import { subscriptionService, type UsageReader } from './subscriptions.js';
 import type { TokenKeys } from './token-keys.js';
 import { tokenService } from './tokens.js';
+import { usageService } from './usage.js';
 import { validationService } from './validation.js';
 
 export interface ServiceOptions {
@@ -15,6 +18,10 @@ export interface ServiceOptions {
   keySecret: Uint8Array;
   /** `iss` of certificates and deactivation proofs. */
   issuer?: string;
+  /** Days raw usage records are kept (default 90). */
+  usageRetentionDays?: number;
+  /** Where charges read usage from; tests substitute their own (default: the usage store). */
+  usageReader?: UsageReader;
 }
 
 /** Every use case, wired to one store. Front ends (native API, facades, CLI) call only these. */
@@ -48,7 +55,10 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
         ),
     }),
     installs: installService(store, options.keySecret),
+    groups: groupService(store),
     validation: validationService(store, options.keySecret),
+    subscriptions: subscriptionService(store, options.usageReader),
+    usage: usageService(store, { retentionDays: options.usageRetentionDays }),
   };
 }
 

@@ -16,6 +16,16 @@ export interface Database {
   licenses: LicensesTable;
   activations: ActivationsTable;
   signing_keys: SigningKeysTable;
+  subscriptions: SubscriptionsTable;
+  subscription_accounts: SubscriptionAccountsTable;
+  charges: ChargesTable;
+  usage_records: UsageRecordsTable;
+  usage_daily: UsageDailyTable;
+  usage_gauges: UsageGaugesTable;
+  license_groups: LicenseGroupsTable;
+  group_licenses: GroupLicensesTable;
+  orders: OrdersTable;
+  order_items: OrderItemsTable;
 }
 
 export interface AccountsTable {
@@ -148,6 +158,75 @@ export interface ActivationsTable {
   deactivated_at: string | null;
 }
 
+export interface SubscriptionsTable {
+  /** UUIDv4. */
+  id: string;
+  /** BlueXP subscription number. */
+  number: number;
+  version: string;
+  customer_profile_id: string | null;
+  payment_profile_id: string | null;
+  payment_first_name: string | null;
+  payment_last_name: string | null;
+  /** JSON: PaymentAddress. */
+  payment_address: string | null;
+  payment_expiry: string | null;
+  purchase_order_number: string | null;
+  marketplace: string | null;
+  license_sn: string | null;
+  terms: string;
+  status: string;
+  /** -1 = no limit. */
+  app_limit: number;
+  namespace_limit: number;
+  /** Days; -1 = no limit / not applicable. */
+  subscription_period: number;
+  grace_period: number;
+  reminder_before_period: number;
+  onboard_status: string;
+  /** Integer micro-dollars per unit. */
+  cost_per_app_unit_micros: number;
+  cost_per_namespace_unit_micros: number;
+  /** JSON: { name, value }[]. */
+  labels: string;
+  created_at: string;
+  created_by: string;
+  modified_at: string;
+  modified_by: string | null;
+  /** Optimistic concurrency: grows with every change. */
+  revision: number;
+  product_id: number | null;
+  entitled_capacity: number | null;
+  capacity_unit: string | null;
+  expires_at: string | null;
+  period_start: string;
+  cancelled_at: string | null;
+}
+
+export interface SubscriptionAccountsTable {
+  subscription_id: string;
+  account_id: string;
+  /** Order of the accounts; position 0 is billed. */
+  position: number;
+}
+
+export interface ChargesTable {
+  id: string;
+  subscription_id: string;
+  account_id: string;
+  /** Integer micro-units of `currency`. */
+  amount_micros: number;
+  currency: string;
+  /** JSON: ChargeLine[]. */
+  breakdown: string;
+  period_start: string;
+  period_end: string;
+  /** pending | billed | void. */
+  status: string;
+  created_at: string;
+  voided_at: string | null;
+}
+
 export interface SigningKeysTable {
   kid: string;
   algorithm: string;
@@ -160,6 +239,78 @@ export interface SigningKeysTable {
   retired_at: string | null;
   /** The latest expiry of any certificate this key signed. */
   signed_until: string | null;
+}
+
+export interface LicenseGroupsTable {
+  guid: string;
+  account_id: string;
+  name: string;
+  number_of_users: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GroupLicensesTable {
+  license_id: string;
+  group_guid: string;
+  assigned_at: string;
+}
+
+export interface OrdersTable {
+  account_id: string;
+  order_id: string;
+  created_at: string;
+}
+
+export interface OrderItemsTable {
+  account_id: string;
+  order_id: string;
+  position: number;
+  sku: string;
+  description: string;
+  quantity: number;
+  start_date: string;
+  end_date: string;
+}
+
+/** Raw usage, kept for the retention window; (account_id, id) is the idempotency key. */
+export interface UsageRecordsTable {
+  account_id: string;
+  /** The client's record id. */
+  id: string;
+  instance_id: string | null;
+  product_id: number;
+  /** `metric:<id>` or `feature:<id>`. */
+  measure: string;
+  /** 'gauge' | 'delta'. */
+  kind: string;
+  value: number;
+  /** When it was measured (UTC). */
+  at: string;
+  received_at: string;
+}
+
+/** Per account × product × measure × UTC day: deltas summed, records counted. */
+export interface UsageDailyTable {
+  account_id: string;
+  product_id: number;
+  measure: string;
+  /** YYYY-MM-DD. */
+  day: string;
+  delta_sum: number;
+  records: number;
+}
+
+/** The latest gauge per account × product × measure × instance ('' = no instance). */
+export interface UsageGaugesTable {
+  account_id: string;
+  product_id: number;
+  measure: string;
+  instance_key: string;
+  value: number;
+  at: string;
+  /** Breaks ties between gauges of the same `at`: the greater id wins. */
+  record_id: string;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -27,7 +27,12 @@ describe('accounts: happy paths', () => {
       id: 'acme',
       name: 'Acme Corp',
       orgId: '999000000',
-      settings: { autoDownload: false, upstreamUrl: null },
+      settings: {
+        autoDownload: false,
+        upstreamUrl: null,
+        groupLicensing: false,
+        messageOfTheDay: null,
+      },
       createdAt: T0,
       updatedAt: T0,
     });
@@ -73,6 +78,8 @@ describe('accounts: happy paths', () => {
     expect(json(patched).settings).toEqual({
       autoDownload: false,
       upstreamUrl: 'https://licenses.example.com',
+      groupLicensing: false,
+      messageOfTheDay: null,
     });
     expect(json(patched).name).toBe('Acme Inc');
 

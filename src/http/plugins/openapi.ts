@@ -30,7 +30,13 @@ export const openApiPlugin = fp(
           { name: 'accounts', description: 'Tenants: customer wallets.' },
           { name: 'products', description: 'The product catalog: features and metrics.' },
           { name: 'instances', description: 'Installs that consume licenses.' },
+          { name: 'groups', description: 'Group licensing: groups, orders, licensing status.' },
           { name: 'licenses', description: 'Licenses, keys, activation and validation.' },
+          {
+            name: 'subscriptions',
+            description: 'Subscriptions (the Astra resource), cancellation and charges.',
+          },
+          { name: 'usage', description: 'Usage reports and consumption.' },
           { name: 'events', description: 'The audit log of every change.' },
           { name: 'tokens', description: 'Bearer tokens.' },
           { name: 'keys', description: 'Public keys that verify license certificates.' },

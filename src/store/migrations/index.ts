@@ -1,9 +1,15 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001_foundation.js';
 import * as licenses from './0002_licenses.js';
+import * as subscriptions from './0003_subscriptions.js';
+import * as usage from './0004_usage.js';
+import * as groups from './0005_groups.js';
 
 /** Every migration, in order. Names are permanent: never rename or reorder one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_licenses': licenses,
+  '0003_subscriptions': subscriptions,
+  '0004_usage': usage,
+  '0005_groups': groups,
 };

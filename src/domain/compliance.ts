@@ -1,0 +1,429 @@
+import {
+  complianceLevel,
+  licenseValidity,
+  type LicenseState,
+  type LicenseTerm,
+} from './license.js';
+import type { Product } from './product.js';
+
+/**
+ * The compliance model: for one account, per product × metric, what is entitled (valid licenses
+ * and active subscriptions), what is used, and what follows — level, compliance, grace, trial,
+ * expiry reminders — plus usage of features nothing licenses, with the products that would.
+ * Pure: everything comes in as arguments, time included.
+ */
+
+export const DEFAULT_REMINDER_DAYS = 30;
+
+export interface LicenseFacts {
+  id: string;
+  productId: number | null;
+  metricId: number | null;
+  quantity: number;
+  term: LicenseTerm;
+  state: LicenseState;
+  startsAt: string | null;
+  expiresAt: string | null;
+  graceDays: number;
+  features: readonly string[];
+}
+
+export interface SubscriptionFacts {
+  id: string;
+  productId: number | null;
+  metricId: number | null;
+  /** Entitled capacity in the metric's unit; -1 unlimited. */
+  quantity: number;
+  active: boolean;
+  trial: boolean;
+  startsAt: string | null;
+  expiresAt: string | null;
+  graceDays: number;
+  /** Days before expiry when reminders start; -1 not applicable (then the default window). */
+  reminderDays: number;
+}
+
+export interface UsageFacts {
+  productId: number;
+  metricId: number;
+  used: number;
+}
+
+export interface FeatureUsageFacts {
+  featureId: string;
+  consumed: number;
+}
+
+export type StatusType = 'INFO' | 'WARNING';
+
+export interface LicenseInfo {
+  type: LicenseTerm;
+  quantity: number;
+  expirationDate: string | null;
+  aboutToExpire: boolean;
+  statusType: StatusType;
+  statusDescription: string;
+}
+
+export interface MetricCompliance {
+  metricId: number;
+  name: string;
+  unit: string;
+  /** -1 when any source is unlimited. */
+  entitled: number;
+  used: number;
+  /** entitled − used, never negative; -1 when unlimited. */
+  available: number;
+  level: number;
+  compliant: boolean;
+  inGrace: boolean;
+  graceDaysRemaining: number | null;
+  trial: boolean;
+  trialDaysRemaining: number | null;
+  aboutToExpire: boolean;
+  licenseInfo: LicenseInfo[];
+}
+
+export interface ProductCompliance {
+  productId: number;
+  slug: string;
+  name: string;
+  description: string;
+  compliant: boolean;
+  inGracePeriod: boolean;
+  gracePeriodDaysRemaining: number | null;
+  activatedFeatures: string[];
+  featureUsage: { id: string; consumed: number }[];
+  complianceStateDescription: string;
+  complianceStateDescriptionDetails: string;
+  metrics: MetricCompliance[];
+}
+
+export type OverallStatus = 'VALID' | 'WARNING' | 'NON_COMPLIANT';
+
+export interface UnlicensedUsage {
+  consumedTotal: number;
+  features: { id: string; name: string; description: string }[];
+  suggestedLicenses: { id: string; name: string; description: string }[];
+}
+
+export interface AccountCompliance {
+  overallComplianceStatus: OverallStatus;
+  products: ProductCompliance[];
+  unlicensedUsage: UnlicensedUsage;
+}
+
+export interface ComplianceInputs {
+  now: Date;
+  /** Every catalog product: entitlements name some, suggestions may name others. */
+  catalog: readonly Product[];
+  licenses: readonly LicenseFacts[];
+  subscriptions: readonly SubscriptionFacts[];
+  usage: readonly UsageFacts[];
+  featureUsage: readonly FeatureUsageFacts[];
+}
+
+/** An entitlement source, licenses and subscriptions alike, as the metric summary sees it. */
+interface Source {
+  quantity: number;
+  term: LicenseTerm;
+  startsAt: string | null;
+  expiresAt: string | null;
+  graceDays: number;
+  reminderDays: number;
+}
+
+/**
+ * The account's compliance, product by product.
+ *
+ * @example
+ *   accountCompliance({ now, catalog, licenses, subscriptions: [], usage: [{ productId: 1, metricId: 1, used: 10 }], featureUsage: [] })
+ *   // → { overallComplianceStatus: 'NON_COMPLIANT', products: [{ metrics: [{ entitled: 5, used: 10, level: 0.5, … }] }], … }
+ */
+export function accountCompliance(inputs: ComplianceInputs): AccountCompliance {
+  // Deactivated, revoked, suspended and unrecognized licenses and cancelled subscriptions entitle
+  // nothing; not-yet-started ones are shown ("start on …") but entitle nothing until they start.
+  const liveLicenses = inputs.licenses.filter((l) => l.state === 'active');
+  const liveSubscriptions = inputs.subscriptions.filter((s) => s.active);
+  const productIds = new Set<number>();
+  for (const source of [...liveLicenses, ...liveSubscriptions])
+    if (source.productId !== null) productIds.add(source.productId);
+  for (const usage of inputs.usage) productIds.add(usage.productId);
+
+  const products = inputs.catalog
+    .filter((product) => productIds.has(product.id))
+    .map((product) => productCompliance(product, inputs, liveLicenses, liveSubscriptions));
+  const unlicensedUsage = unlicensed(inputs, liveLicenses);
+  return { overallComplianceStatus: overall(products, unlicensedUsage), products, unlicensedUsage };
+}
+
+function productCompliance(
+  product: Product,
+  inputs: ComplianceInputs,
+  licenses: readonly LicenseFacts[],
+  subscriptions: readonly SubscriptionFacts[],
+): ProductCompliance {
+  const { now } = inputs;
+  const metrics = product.metrics.map((metric) => {
+    const sources: Source[] = [
+      ...licenses
+        .filter((l) => l.productId === product.id && l.metricId === metric.id)
+        .map((l) => ({ ...l, reminderDays: DEFAULT_REMINDER_DAYS })),
+      ...subscriptions
+        .filter((s) => s.productId === product.id && s.metricId === metric.id)
+        .map((s): Source => ({
+          ...s,
+          term: s.trial ? 'TRIAL' : 'SUBSCRIPTION',
+          reminderDays: s.reminderDays < 0 ? DEFAULT_REMINDER_DAYS : s.reminderDays,
+        })),
+    ];
+    const used = inputs.usage
+      .filter((u) => u.productId === product.id && u.metricId === metric.id)
+      .reduce((sum, u) => sum + u.used, 0);
+    return metricCompliance(metric, sources, used, now);
+  });
+  const productLicenses = licenses.filter((l) => l.productId === product.id && usable(l, now));
+  const activatedFeatures = unique(
+    productLicenses.flatMap((l) =>
+      l.features.length > 0 ? l.features : product.features.map((f) => f.id),
+    ),
+  );
+  const featureUsage = product.features
+    .map((f) => ({
+      id: f.id,
+      consumed: inputs.featureUsage
+        .filter((u) => u.featureId === f.id)
+        .reduce((s, u) => s + u.consumed, 0),
+    }))
+    .filter((f) => activatedFeatures.includes(f.id) || f.consumed > 0);
+  const compliant = metrics.every((m) => m.compliant);
+  const inGrace = metrics.some((m) => m.inGrace);
+  const graceDays = metrics.map((m) => m.graceDaysRemaining).filter((d): d is number => d !== null);
+  return {
+    productId: product.id,
+    slug: product.slug,
+    name: product.name,
+    description: product.description === '' ? product.name : product.description,
+    compliant,
+    inGracePeriod: inGrace,
+    gracePeriodDaysRemaining: graceDays.length > 0 ? Math.min(...graceDays) : null,
+    activatedFeatures,
+    featureUsage,
+    complianceStateDescription: compliant ? 'In compliance' : 'Not in compliance',
+    complianceStateDescriptionDetails: compliant
+      ? 'This service is in compliance.'
+      : `This service uses more than it is entitled to: ${metrics
+          .filter((m) => !m.compliant)
+          .map(
+            (m) =>
+              `${formatQuantity(m.used)} ${m.unit} used, ${formatQuantity(m.entitled)} entitled`,
+          )
+          .join('; ')}.`,
+    metrics,
+  };
+}
+
+/** One metric: entitlement from the sources still valid now (grace included), use, and what follows. */
+export function metricCompliance(
+  metric: { id: number; name: string; unit: string },
+  sources: readonly Source[],
+  used: number,
+  now: Date,
+): MetricCompliance {
+  const valid = sources.filter((s) => validity(s, now).valid);
+  const upcoming = sources.filter(
+    (s) =>
+      s.startsAt !== null &&
+      Date.parse(s.startsAt) > now.getTime() &&
+      validity(s, now).status !== 'expired',
+  );
+  const quantities = valid.map((s) => s.quantity);
+  const unlimited = quantities.some((q) => q < 0);
+  const entitled = unlimited ? -1 : quantities.reduce((sum, q) => sum + q, 0);
+  const level = complianceLevel(quantities, used);
+  const graced = valid.filter((s) => validity(s, now).inGrace);
+  const trials = valid.filter((s) => s.term === 'TRIAL');
+  const trialDays = trials
+    .map((s) => validity(s, now).trialDaysRemaining)
+    .filter((d): d is number => d !== null);
+  const graceDays = graced
+    .map((s) => validity(s, now).graceDaysRemaining)
+    .filter((d): d is number => d !== null);
+  const licenseInfo = groupByTerm([...valid, ...upcoming], now);
+  return {
+    metricId: metric.id,
+    name: metric.name,
+    unit: metric.unit,
+    entitled,
+    used,
+    available: unlimited ? -1 : Math.max(0, entitled - used),
+    level,
+    compliant: level >= 1,
+    inGrace: graced.length > 0,
+    graceDaysRemaining: graceDays.length > 0 ? Math.min(...graceDays) : null,
+    trial: trials.length > 0,
+    trialDaysRemaining: trialDays.length > 0 ? Math.min(...trialDays) : null,
+    aboutToExpire: licenseInfo.some((info) => info.aboutToExpire),
+    licenseInfo,
+  };
+}
+
+/** BlackBerry's licenseInfo: one line per term and expiry, with a status a person can read. */
+function groupByTerm(sources: readonly Source[], now: Date): LicenseInfo[] {
+  const groups = new Map<string, Source[]>();
+  for (const source of sources) {
+    const key = `${source.term}|${source.startsAt ?? ''}|${source.expiresAt ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), source]);
+  }
+  const order: LicenseTerm[] = ['TRIAL', 'DEMO', 'SUBSCRIPTION', 'PERPETUAL'];
+  return [...groups.values()]
+    .map((group): LicenseInfo => {
+      const [first] = group;
+      const term = first?.term ?? 'PERPETUAL';
+      const expiresAt = first?.expiresAt ?? null;
+      const quantity = group.some((s) => s.quantity < 0)
+        ? -1
+        : group.reduce((sum, s) => sum + s.quantity, 0);
+      const aboutToExpire = group.some(
+        (s) => validity(s, now).aboutToExpire || validity(s, now).inGrace,
+      );
+      const startsLater = group.find(
+        (s) => s.startsAt !== null && Date.parse(s.startsAt) > now.getTime(),
+      );
+      return {
+        type: term,
+        quantity,
+        expirationDate: expiresAt,
+        aboutToExpire,
+        statusType: aboutToExpire ? 'WARNING' : 'INFO',
+        statusDescription: describe(
+          term,
+          quantity,
+          expiresAt,
+          startsLater?.startsAt ?? null,
+          group[0]?.startsAt ?? null,
+        ),
+      };
+    })
+    .sort(
+      (a, b) =>
+        order.indexOf(a.type) - order.indexOf(b.type) ||
+        (a.expirationDate ?? '').localeCompare(b.expirationDate ?? ''),
+    );
+}
+
+/** "10 trial licenses expire on 05/30/2019", "50 Subscription licenses start on … and end on …". */
+export function describe(
+  term: LicenseTerm,
+  quantity: number,
+  expiresAt: string | null,
+  startsLater: string | null,
+  startsAt: string | null,
+): string {
+  const count = quantity < 0 ? 'Unlimited' : formatQuantity(quantity);
+  const noun =
+    term === 'TRIAL'
+      ? 'trial'
+      : term === 'DEMO'
+        ? 'demo'
+        : term === 'SUBSCRIPTION'
+          ? 'Subscription'
+          : 'Perpetual';
+  const what = `${count} ${noun} licenses`;
+  if (expiresAt === null)
+    return startsLater === null
+      ? `${what} never expire`
+      : `${what} start on ${usDate(startsLater)}`;
+  if (startsLater !== null)
+    return `${what} start on ${usDate(startsLater)} and end on ${usDate(expiresAt)}`;
+  if (term === 'SUBSCRIPTION' && startsAt !== null)
+    return `${what} started on ${usDate(startsAt)} and end on ${usDate(expiresAt)}`;
+  return `${what} expire on ${usDate(expiresAt)}`;
+}
+
+function unlicensed(inputs: ComplianceInputs, licenses: readonly LicenseFacts[]): UnlicensedUsage {
+  const covered = new Set<string>();
+  for (const license of licenses.filter((l) => usable(l, inputs.now))) {
+    const product = inputs.catalog.find((p) => p.id === license.productId);
+    for (const feature of license.features.length > 0
+      ? license.features
+      : (product?.features.map((f) => f.id) ?? [])) {
+      covered.add(feature);
+    }
+  }
+  const uncovered = inputs.featureUsage.filter((u) => u.consumed > 0 && !covered.has(u.featureId));
+  const ids = unique(uncovered.map((u) => u.featureId));
+  const describeFeature = (id: string) => {
+    const feature = inputs.catalog.flatMap((p) => p.features).find((f) => f.id === id);
+    return {
+      id,
+      name: feature?.name ?? id,
+      description:
+        feature?.description === '' || feature === undefined
+          ? (feature?.name ?? id)
+          : feature.description,
+    };
+  };
+  // Suggest the products that cover the most uncovered features, then by name.
+  const suggestions = inputs.catalog
+    .map((product) => ({
+      product,
+      covers: ids.filter((id) => product.features.some((f) => f.id === id)).length,
+    }))
+    .filter((s) => s.covers > 0)
+    .sort((a, b) => b.covers - a.covers || a.product.name.localeCompare(b.product.name))
+    .map(({ product }) => ({
+      id: product.slug,
+      name: product.name,
+      description: product.description,
+    }));
+  return {
+    consumedTotal: uncovered.reduce((sum, u) => sum + u.consumed, 0),
+    features: ids.map(describeFeature),
+    suggestedLicenses: suggestions,
+  };
+}
+
+function overall(
+  products: readonly ProductCompliance[],
+  unlicensedUsage: UnlicensedUsage,
+): OverallStatus {
+  if (products.some((p) => !p.compliant)) return 'NON_COMPLIANT';
+  const warning =
+    unlicensedUsage.consumedTotal > 0 ||
+    products.some((p) => p.inGracePeriod || p.metrics.some((m) => m.aboutToExpire));
+  return warning ? 'WARNING' : 'VALID';
+}
+
+function validity(source: Source, now: Date) {
+  return licenseValidity(
+    {
+      state: 'active',
+      term: source.term,
+      startsAt: source.startsAt,
+      expiresAt: source.expiresAt,
+      graceDays: source.graceDays,
+    },
+    now,
+    source.reminderDays,
+  );
+}
+
+function usable(license: LicenseFacts, now: Date): boolean {
+  return licenseValidity(license, now).valid;
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+function formatQuantity(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(2).replace(/\.?0+$/, '');
+}
+
+/** MM/DD/YYYY in UTC, as BlackBerry writes dates in its status lines. */
+function usDate(iso: string): string {
+  const at = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(at.getUTCMonth() + 1)}/${pad(at.getUTCDate())}/${String(at.getUTCFullYear())}`;
+}
