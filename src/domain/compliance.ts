@@ -1,5 +1,7 @@
+import { Type, type Static } from 'typebox';
 import {
   complianceLevel,
+  LICENSE_TERMS,
   licenseValidity,
   type LicenseState,
   type LicenseTerm,
@@ -54,64 +56,77 @@ export interface FeatureUsageFacts {
   consumed: number;
 }
 
-export type StatusType = 'INFO' | 'WARNING';
+const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
 
-export interface LicenseInfo {
-  type: LicenseTerm;
-  quantity: number;
-  expirationDate: string | null;
-  aboutToExpire: boolean;
-  statusType: StatusType;
-  statusDescription: string;
-}
+export const LicenseInfoSchema = Type.Object({
+  type: Type.Enum(LICENSE_TERMS),
+  quantity: Type.Number({ description: '-1 is unlimited.' }),
+  expirationDate: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  aboutToExpire: Type.Boolean(),
+  statusType: Type.Enum(['INFO', 'WARNING']),
+  statusDescription: Type.String({ examples: ['10 trial licenses expire on 05/30/2019'] }),
+});
+export type LicenseInfo = Static<typeof LicenseInfoSchema>;
+export type StatusType = LicenseInfo['statusType'];
 
-export interface MetricCompliance {
-  metricId: number;
-  name: string;
-  unit: string;
-  /** -1 when any source is unlimited. */
-  entitled: number;
-  used: number;
-  /** entitled − used, never negative; -1 when unlimited. */
-  available: number;
-  level: number;
-  compliant: boolean;
-  inGrace: boolean;
-  graceDaysRemaining: number | null;
-  trial: boolean;
-  trialDaysRemaining: number | null;
-  aboutToExpire: boolean;
-  licenseInfo: LicenseInfo[];
-}
+export const MetricComplianceSchema = Type.Object({
+  metricId: Type.Integer(),
+  name: Type.String(),
+  unit: Type.String(),
+  entitled: Type.Number({ description: '-1 when any source is unlimited.' }),
+  used: Type.Number(),
+  available: Type.Number({ description: 'entitled − used, never negative; -1 when unlimited.' }),
+  level: Type.Number({ minimum: 0, maximum: 1 }),
+  compliant: Type.Boolean(),
+  inGrace: Type.Boolean(),
+  graceDaysRemaining: NullableInteger,
+  trial: Type.Boolean(),
+  trialDaysRemaining: NullableInteger,
+  aboutToExpire: Type.Boolean(),
+  licenseInfo: Type.Array(LicenseInfoSchema),
+});
+export type MetricCompliance = Static<typeof MetricComplianceSchema>;
 
-export interface ProductCompliance {
-  productId: number;
-  slug: string;
-  name: string;
-  description: string;
-  compliant: boolean;
-  inGracePeriod: boolean;
-  gracePeriodDaysRemaining: number | null;
-  activatedFeatures: string[];
-  featureUsage: { id: string; consumed: number }[];
-  complianceStateDescription: string;
-  complianceStateDescriptionDetails: string;
-  metrics: MetricCompliance[];
-}
+export const ProductComplianceSchema = Type.Object({
+  productId: Type.Integer(),
+  slug: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  compliant: Type.Boolean(),
+  inGracePeriod: Type.Boolean(),
+  gracePeriodDaysRemaining: NullableInteger,
+  activatedFeatures: Type.Array(Type.String()),
+  featureUsage: Type.Array(Type.Object({ id: Type.String(), consumed: Type.Number() })),
+  complianceStateDescription: Type.String(),
+  complianceStateDescriptionDetails: Type.String(),
+  metrics: Type.Array(MetricComplianceSchema),
+});
+export type ProductCompliance = Static<typeof ProductComplianceSchema>;
 
-export type OverallStatus = 'VALID' | 'WARNING' | 'NON_COMPLIANT';
+export const OVERALL_STATUSES = ['VALID', 'WARNING', 'NON_COMPLIANT'] as const;
+export type OverallStatus = (typeof OVERALL_STATUSES)[number];
 
-export interface UnlicensedUsage {
-  consumedTotal: number;
-  features: { id: string; name: string; description: string }[];
-  suggestedLicenses: { id: string; name: string; description: string }[];
-}
+const Described = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+});
 
-export interface AccountCompliance {
-  overallComplianceStatus: OverallStatus;
-  products: ProductCompliance[];
-  unlicensedUsage: UnlicensedUsage;
-}
+export const UnlicensedUsageSchema = Type.Object({
+  consumedTotal: Type.Number(),
+  features: Type.Array(Described),
+  suggestedLicenses: Type.Array(Described, {
+    description: 'Catalog products whose features cover the usage.',
+  }),
+});
+export type UnlicensedUsage = Static<typeof UnlicensedUsageSchema>;
+
+export const AccountComplianceSchema = Type.Object({
+  overallComplianceStatus: Type.Enum(OVERALL_STATUSES),
+  products: Type.Array(ProductComplianceSchema),
+  unlicensedUsage: UnlicensedUsageSchema,
+});
+export type AccountCompliance = Static<typeof AccountComplianceSchema>;
 
 export interface ComplianceInputs {
   now: Date;

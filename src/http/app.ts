@@ -11,6 +11,7 @@ import { requestIdOf, requestIdPlugin } from './plugins/request-id.js';
 import { ProblemSchema } from './problems.js';
 import type { App, RouteDeps } from './types.js';
 import { accountRoutes } from './v1/accounts/index.js';
+import { complianceRoutes } from './v1/compliance/index.js';
 import { groupRoutes } from './v1/groups/index.js';
 import { instanceRoutes } from './v1/instances/index.js';
 import { activationRoutes } from './v1/licenses/activation.js';
@@ -73,6 +74,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   productRoutes(app, deps);
   instanceRoutes(app, deps);
   groupRoutes(app, deps);
+  complianceRoutes(app, deps);
   manageLicenseRoutes(app, deps);
   activationRoutes(app, deps);
   validateRoutes(app, deps);

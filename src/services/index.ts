@@ -1,5 +1,6 @@
 import type { Store } from '../store/database.js';
 import { accountService } from './accounts.js';
+import { complianceService } from './compliance.js';
 import { eventService } from './events.js';
 import { groupService } from './groups.js';
 import { installService } from './installs.js';
@@ -56,6 +57,7 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
     }),
     installs: installService(store, options.keySecret),
     groups: groupService(store),
+    compliance: complianceService(store),
     validation: validationService(store, options.keySecret),
     subscriptions: subscriptionService(store, options.usageReader),
     usage: usageService(store, { retentionDays: options.usageRetentionDays }),

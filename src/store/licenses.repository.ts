@@ -197,6 +197,11 @@ export async function listLicenses(
   return { ...page, rows: page.rows.map(toRecord) };
 }
 
+/** Every license of an account (compliance summarizes them all). */
+export async function licensesOfAccount(db: Executor, accountId: string): Promise<LicenseRecord[]> {
+  return (await selectLicenses(db).where('account_id', '=', accountId).execute()).map(toRecord);
+}
+
 /** Licenses of a product in an account scope (for is-licensed and compliance). */
 export async function licensesOfProduct(
   db: Executor,

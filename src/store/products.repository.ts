@@ -55,6 +55,11 @@ export async function listProducts(db: Executor, query: ListQuery): Promise<Page
   return { ...page, rows: await withParts(db, page.rows) };
 }
 
+/** The whole catalog (compliance suggests products from it). Catalogs are small. */
+export async function allProducts(db: Executor): Promise<Product[]> {
+  return withParts(db, await db.selectFrom('products').selectAll().orderBy('id').execute());
+}
+
 export async function insertProduct(db: Executor, draft: ProductDraft): Promise<Product> {
   try {
     const inserted = await db

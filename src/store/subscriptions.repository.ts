@@ -243,6 +243,31 @@ export async function listSubscriptions(
   return { ...page, rows: page.rows.map((row) => toRecord(row, accounts.get(row.id) ?? [])) };
 }
 
+/** Every subscription one of whose accounts is `accountId` (compliance reads them all). */
+export async function subscriptionsOfAccount(
+  db: Executor,
+  accountId: string,
+): Promise<SubscriptionRecord[]> {
+  const rows = await db
+    .selectFrom('subscriptions')
+    .selectAll('subscriptions')
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('subscription_accounts')
+          .select('subscription_accounts.subscription_id')
+          .whereRef('subscription_accounts.subscription_id', '=', 'subscriptions.id')
+          .where('subscription_accounts.account_id', '=', accountId),
+      ),
+    )
+    .execute();
+  const accounts = await accountsOf(
+    db,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => toRecord(row, accounts.get(row.id) ?? []));
+}
+
 export async function insertSubscription(db: Executor, record: SubscriptionRecord): Promise<void> {
   await db.insertInto('subscriptions').values(toRow(record)).execute();
   await setAccounts(db, record.id, record.accounts);

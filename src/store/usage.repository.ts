@@ -267,3 +267,55 @@ export async function listUsageRecords(db: Executor, accountId: string): Promise
     at: r.at,
   }));
 }
+
+export interface MeasureConsumption {
+  productId: number;
+  /** `metric:<id>` or `feature:<id>`. */
+  measure: string;
+  /** Latest gauges summed over instances plus the deltas of the period. */
+  consumed: number;
+}
+
+/**
+ * What an account consumes now, per product and measure, from the aggregates only: the latest
+ * gauge of each instance summed, plus the deltas of the days in [firstDay, endDay).
+ */
+export async function accountConsumption(
+  db: Executor,
+  accountId: string,
+  firstDay: string,
+  endDay: string,
+): Promise<MeasureConsumption[]> {
+  const [gauges, deltas] = await Promise.all([
+    db
+      .selectFrom('usage_gauges')
+      .select(['product_id', 'measure', (eb) => eb.fn.sum<number | string>('value').as('total')])
+      .where('account_id', '=', accountId)
+      .groupBy(['product_id', 'measure'])
+      .execute(),
+    db
+      .selectFrom('usage_daily')
+      .select([
+        'product_id',
+        'measure',
+        (eb) => eb.fn.sum<number | string>('delta_sum').as('total'),
+      ])
+      .where('account_id', '=', accountId)
+      .where('day', '>=', firstDay)
+      .where('day', '<', endDay)
+      .groupBy(['product_id', 'measure'])
+      .execute(),
+  ]);
+  const totals = new Map<string, MeasureConsumption>();
+  for (const row of [...gauges, ...deltas]) {
+    const key = `${String(row.product_id)}|${row.measure}`;
+    const current = totals.get(key) ?? {
+      productId: row.product_id,
+      measure: row.measure,
+      consumed: 0,
+    };
+    current.consumed += Number(row.total);
+    totals.set(key, current);
+  }
+  return [...totals.values()];
+}

@@ -31,6 +31,7 @@ export const openApiPlugin = fp(
           { name: 'products', description: 'The product catalog: features and metrics.' },
           { name: 'instances', description: 'Installs that consume licenses.' },
           { name: 'groups', description: 'Group licensing: groups, orders, licensing status.' },
+          { name: 'compliance', description: 'Entitled vs used, per account, product and metric.' },
           { name: 'licenses', description: 'Licenses, keys, activation and validation.' },
           {
             name: 'subscriptions',

@@ -1,0 +1,131 @@
+import {
+  accountCompliance,
+  type AccountCompliance,
+  type FeatureUsageFacts,
+  type MetricCompliance,
+  type SubscriptionFacts,
+  type UsageFacts,
+} from '../domain/compliance.js';
+import { NotFound } from '../domain/errors.js';
+import type { Product } from '../domain/product.js';
+import { requireAccount } from '../domain/principal.js';
+import type { SubscriptionRecord } from '../domain/subscription.js';
+import { findAccount } from '../store/accounts.repository.js';
+import type { Store } from '../store/database.js';
+import { licensesOfAccount } from '../store/licenses.repository.js';
+import { allProducts } from '../store/products.repository.js';
+import { subscriptionsOfAccount } from '../store/subscriptions.repository.js';
+import { accountConsumption } from '../store/usage.repository.js';
+import type { ServiceContext } from './context.js';
+import { productRef } from './products.js';
+
+/**
+ * The compliance summary of an account: licenses, subscriptions and usage side by side. Usage is
+ * read from the aggregates (latest gauges, deltas of the current UTC month), never from raw records.
+ */
+export function complianceService(store: Store) {
+  async function summary(ctx: ServiceContext, accountId: string): Promise<AccountCompliance> {
+    requireAccount(ctx.principal, 'Account', accountId);
+    const now = ctx.clock.now();
+    const { firstDay, endDay } = currentMonth(now);
+    return store.read(async (db) => {
+      if ((await findAccount(db, accountId)) === undefined)
+        throw new NotFound('Account', accountId);
+      const [catalog, licenses, subscriptions, consumption] = await Promise.all([
+        allProducts(db),
+        licensesOfAccount(db, accountId),
+        subscriptionsOfAccount(db, accountId),
+        accountConsumption(db, accountId, firstDay, endDay),
+      ]);
+      const usage: UsageFacts[] = [];
+      const featureUsage: FeatureUsageFacts[] = [];
+      for (const row of consumption) {
+        if (row.measure.startsWith('metric:')) {
+          usage.push({
+            productId: row.productId,
+            metricId: Number(row.measure.slice(7)),
+            used: row.consumed,
+          });
+        } else if (row.measure.startsWith('feature:')) {
+          featureUsage.push({ featureId: row.measure.slice(8), consumed: row.consumed });
+        }
+      }
+      return accountCompliance({
+        now,
+        catalog,
+        licenses,
+        subscriptions: subscriptions.flatMap((s) => subscriptionFacts(s, catalog)),
+        usage,
+        featureUsage,
+      });
+    });
+  }
+
+  return {
+    account: summary,
+
+    async metric(
+      ctx: ServiceContext,
+      accountId: string,
+      product: string,
+      metricId: number,
+    ): Promise<MetricCompliance> {
+      const result = await summary(ctx, accountId);
+      const ref = productRef(product);
+      const found = result.products.find((p) => p.productId === ref || p.slug === ref);
+      const metric = found?.metrics.find((m) => m.metricId === metricId);
+      if (metric === undefined)
+        throw new NotFound('Compliance of metric', `${product}/${String(metricId)}`);
+      return metric;
+    },
+  };
+}
+
+/**
+ * What a subscription entitles, per metric of its product: its capacity in the metric of the
+ * same unit, and Astra's app and namespace limits in the product's `apps` and `namespaces`
+ * metrics (-1 unlimited).
+ */
+export function subscriptionFacts(
+  subscription: SubscriptionRecord,
+  catalog: readonly Product[],
+): SubscriptionFacts[] {
+  const product = catalog.find((p) => p.id === subscription.productId);
+  if (product === undefined) return [];
+  const entitlements: { unit: string; quantity: number }[] = [
+    { unit: 'apps', quantity: subscription.appLimit },
+    { unit: 'namespaces', quantity: subscription.namespaceLimit },
+  ];
+  if (subscription.capacityUnit !== null) {
+    entitlements.push({
+      unit: subscription.capacityUnit,
+      quantity: subscription.entitledCapacity ?? -1,
+    });
+  }
+  return entitlements.flatMap(({ unit, quantity }) => {
+    const metric = product.metrics.find((m) => m.unit === unit);
+    if (metric === undefined) return [];
+    return [
+      {
+        id: subscription.id,
+        productId: product.id,
+        metricId: metric.id,
+        quantity,
+        active: subscription.status === 'active',
+        trial: subscription.terms === 'trial',
+        startsAt: subscription.periodStart,
+        expiresAt: subscription.expiresAt,
+        graceDays: Math.max(0, subscription.gracePeriod),
+        reminderDays: subscription.reminderBeforePeriod,
+      },
+    ];
+  });
+}
+
+function currentMonth(now: Date): { firstDay: string; endDay: string } {
+  const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  return { firstDay: first.toISOString().slice(0, 10), endDay: next.toISOString().slice(0, 10) };
+}
+
+export type ComplianceService = ReturnType<typeof complianceService>;
