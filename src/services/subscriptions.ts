@@ -215,8 +215,8 @@ export function subscriptionService(store: Store, usage: UsageReader = storeUsag
       accountId: next.accounts[0] ?? null,
       resourceType: 'subscription',
       resourceId: next.id,
-      before: current,
-      after: next,
+      before: forAudit(current),
+      after: forAudit(next),
     });
     if (transition.kind === 'cancel') {
       if (eventType !== 'subscription.cancelled') {
@@ -258,7 +258,7 @@ export function subscriptionService(store: Store, usage: UsageReader = storeUsag
           accountId: record.accounts[0] ?? null,
           resourceType: 'subscription',
           resourceId: record.id,
-          after: record,
+          after: forAudit(record),
         });
         return subscriptionResource(record);
       });
@@ -352,7 +352,7 @@ export function subscriptionService(store: Store, usage: UsageReader = storeUsag
           accountId: current.accounts[0] ?? null,
           resourceType: 'subscription',
           resourceId: id,
-          before: current,
+          before: forAudit(current),
         });
         for (const charge of voided) {
           await recordChange(tx, ctx, {
@@ -398,4 +398,17 @@ export function subscriptionService(store: Store, usage: UsageReader = storeUsag
       });
     },
   };
+}
+
+/** The audit log keeps what changed, not the payer's name and address. */
+function forAudit(
+  record: SubscriptionRecord,
+): Omit<SubscriptionRecord, 'paymentFirstName' | 'paymentLastName' | 'paymentAddress'> {
+  const {
+    paymentFirstName: _first,
+    paymentLastName: _last,
+    paymentAddress: _address,
+    ...rest
+  } = record;
+  return rest;
 }
