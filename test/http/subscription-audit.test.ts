@@ -43,9 +43,9 @@ describe('subscription events', () => {
       }),
     ).items;
     expect(events.map((e) => e.type).sort()).toEqual([
+      'subscription.cancelled',
       'subscription.created',
       'subscription.deleted',
-      'subscription.updated',
     ]);
     const text = JSON.stringify(events);
     for (const secret of ['Ada', 'Lovelace', 'St James', 'London'])
