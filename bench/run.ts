@@ -14,13 +14,18 @@ import autocannon from 'autocannon';
 import { generateNativeKey, NATIVE_KEY_RANDOM_BYTES } from '../src/domain/license-key.js';
 import { FIRST_SERIAL } from '../src/services/licenses.js';
 import { readOrCreateSecret } from '../src/services/token-keys.js';
+import type { UsageRecord } from '../src/domain/usage.js';
 import { openSqliteStore, type Store } from '../src/store/database.js';
+import { insertUsage } from '../src/store/usage.repository.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? '5');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '50');
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? '100000');
 const LICENSES = Number(process.env.BENCH_LICENSES ?? '200000');
 const INSTANCE_ID = '00000000-0000-4000-8000-00000000be0c';
+/** The compliance scenario's account: this many licenses and usage records of its own. */
+const COMPLIANCE_LICENSES = Number(process.env.BENCH_COMPLIANCE_LICENSES ?? '10000');
+const COMPLIANCE_USAGE = Number(process.env.BENCH_USAGE_RECORDS ?? '1000000');
 const CLI = resolve('dist/cli/main.js');
 
 interface Figure {
@@ -79,7 +84,73 @@ async function seed(dataDir: string): Promise<void> {
     }
   });
   await seedLicenses(store, now);
+  await seedComplianceAccount(store, now);
   await store.close();
+}
+
+/**
+ * Account 1: COMPLIANCE_LICENSES licenses of the bench product and COMPLIANCE_USAGE usage records
+ * (nine deltas for every gauge, spread over the last 60 days), ingested through the usage store
+ * so the aggregates are the real ones.
+ */
+async function seedComplianceAccount(store: Store, now: string): Promise<void> {
+  const secret = readOrCreateSecret(join(dataDir, 'license-key-secret'));
+  const account = accountId(1);
+  await store.transaction('bench.seed-compliance-licenses', async (tx) => {
+    for (let start = 0; start < COMPLIANCE_LICENSES; start += 400) {
+      const rows = [];
+      for (let i = start; i < Math.min(COMPLIANCE_LICENSES, start + 400); i++) {
+        const serial = FIRST_SERIAL + LICENSES + i;
+        rows.push({
+          id: `license-${String(serial)}-${randomUUID()}`,
+          serial_number: serial,
+          key: generateNativeKey(randomBytes(NATIVE_KEY_RANDOM_BYTES), secret),
+          key_scheme: 'native',
+          account_id: account,
+          product_id: 1,
+          kind: 'node',
+          service: null,
+          group_name: 'CVO',
+          term: i % 10 === 0 ? 'TRIAL' : 'SUBSCRIPTION',
+          metric_id: 1,
+          quantity: 1,
+          features: '[]',
+          base_license: 0,
+          description: 'Bench',
+          created_at: now,
+          updated_at: now,
+          starts_at: null,
+          activated_at: null,
+          expires_at: new Date(Date.now() + ((i % 120) + 1) * 86_400_000).toISOString(),
+          grace_days: 7,
+          seat_limit: null,
+          state: 'active',
+          deactivated_key: null,
+          order_id: null,
+          sku: null,
+          labels: '{}',
+        });
+      }
+      await tx.insertInto('licenses').values(rows).execute();
+    }
+  });
+  const received = new Date().toISOString();
+  for (let start = 0; start < COMPLIANCE_USAGE; start += 10_000) {
+    const records: UsageRecord[] = [];
+    for (let i = start; i < Math.min(COMPLIANCE_USAGE, start + 10_000); i++) {
+      records.push({
+        accountId: account,
+        id: `seed-${String(i)}`,
+        instanceId: null,
+        productId: 1,
+        measure: 'metric:1',
+        kind: i % 10 === 0 ? 'gauge' : 'delta',
+        value: i % 10 === 0 ? 5000 + (i % 97) : 0.001,
+        at: new Date(Date.now() - (i % 60) * 86_400_000 - 60_000).toISOString(),
+      });
+    }
+    await store.transaction('bench.seed-usage', (tx) => insertUsage(tx, records, received));
+  }
 }
 
 /** Licenses of one product on account 0, each activated on the benchmark's instance. */
@@ -208,7 +279,9 @@ const dataDir = mkdtempSync(join(tmpdir(), 'entitle-bench-'));
 const keys: string[] = [];
 const children: ChildProcess[] = [];
 try {
-  process.stdout.write(`seeding ${String(ACCOUNTS)} accounts and ${String(LICENSES)} licenses…\n`);
+  process.stdout.write(
+    `seeding ${String(ACCOUNTS)} accounts, ${String(LICENSES + COMPLIANCE_LICENSES)} licenses and ${String(COMPLIANCE_USAGE)} usage records…\n`,
+  );
   await seed(dataDir);
   const env = { ENTITLE_DATA_DIR: dataDir, ENTITLE_LOG_LEVEL: 'warn', ENTITLE_HOST: '127.0.0.1' };
   const minted = spawnSync(
@@ -355,6 +428,16 @@ try {
     `usage ingestion: ${String(usageFigure.requestsPerSecond * USAGE_BATCH)} records/s\n`,
   );
 
+  // The compliance summary of an account with COMPLIANCE_LICENSES licenses and COMPLIANCE_USAGE
+  // usage records: the whole model, computed per request from licenses and the usage aggregates.
+  figures.push(
+    await load(
+      `GET /v1/accounts/{id}/compliance (${String(COMPLIANCE_LICENSES)} licenses, ${String(COMPLIANCE_USAGE)} usage records)`,
+      `${entitle}/v1/accounts/${accountId(1)}/compliance`,
+      { headers: auth, connections: 4 },
+    ),
+  );
+
   const [baseline] = figures;
   if (baseline === undefined) throw new Error('no baseline figure');
   const rows = figures.map((f) => ({
@@ -370,6 +453,8 @@ try {
       connections: CONNECTIONS,
       accounts: ACCOUNTS,
       licenses: LICENSES,
+      complianceLicenses: COMPLIANCE_LICENSES,
+      usageRecords: COMPLIANCE_USAGE,
     },
     results: rows,
   };
@@ -380,6 +465,7 @@ try {
       scenario: r.scenario,
       'req/s': r.requestsPerSecond,
       'x baseline': r.throughputRatio,
+      'p50 ms': r.p50Ms,
       'p99 ms': r.p99Ms,
       'p99 x baseline': r.p99Ratio,
       'errors+non2xx': r.errors + r.non2xx,

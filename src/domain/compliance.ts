@@ -138,6 +138,18 @@ export interface ComplianceInputs {
   featureUsage: readonly FeatureUsageFacts[];
 }
 
+/** A source with its validity, computed once. */
+interface Judged {
+  source: Source;
+  validity: ReturnType<typeof licenseValidity>;
+}
+
+function minimum(values: readonly number[]): number | null {
+  let least: number | null = null;
+  for (const value of values) if (least === null || value < least) least = value;
+  return least;
+}
+
 /** An entitlement source, licenses and subscriptions alike, as the metric summary sees it. */
 interface Source {
   quantity: number;
@@ -245,26 +257,28 @@ export function metricCompliance(
   used: number,
   now: Date,
 ): MetricCompliance {
-  const valid = sources.filter((s) => validity(s, now).valid);
-  const upcoming = sources.filter(
-    (s) =>
-      s.startsAt !== null &&
-      Date.parse(s.startsAt) > now.getTime() &&
-      validity(s, now).status !== 'expired',
+  // Each source's validity is computed once: an account may hold tens of thousands.
+  const judged: Judged[] = sources.map((source) => ({ source, validity: validity(source, now) }));
+  const valid = judged.filter((j) => j.validity.valid);
+  const upcoming = judged.filter(
+    (j) =>
+      j.source.startsAt !== null &&
+      Date.parse(j.source.startsAt) > now.getTime() &&
+      j.validity.status !== 'expired',
   );
-  const quantities = valid.map((s) => s.quantity);
+  const quantities = valid.map((j) => j.source.quantity);
   const unlimited = quantities.some((q) => q < 0);
   const entitled = unlimited ? -1 : quantities.reduce((sum, q) => sum + q, 0);
   const level = complianceLevel(quantities, used);
-  const graced = valid.filter((s) => validity(s, now).inGrace);
-  const trials = valid.filter((s) => s.term === 'TRIAL');
+  const graced = valid.filter((j) => j.validity.inGrace);
+  const trials = valid.filter((j) => j.source.term === 'TRIAL');
   const trialDays = trials
-    .map((s) => validity(s, now).trialDaysRemaining)
+    .map((j) => j.validity.trialDaysRemaining)
     .filter((d): d is number => d !== null);
   const graceDays = graced
-    .map((s) => validity(s, now).graceDaysRemaining)
+    .map((j) => j.validity.graceDaysRemaining)
     .filter((d): d is number => d !== null);
-  const licenseInfo = groupByTerm([...valid, ...upcoming], now);
+  const licenseInfo = groupByTerm([...valid, ...upcoming]);
   return {
     metricId: metric.id,
     name: metric.name,
@@ -275,36 +289,36 @@ export function metricCompliance(
     level,
     compliant: level >= 1,
     inGrace: graced.length > 0,
-    graceDaysRemaining: graceDays.length > 0 ? Math.min(...graceDays) : null,
+    graceDaysRemaining: minimum(graceDays),
     trial: trials.length > 0,
-    trialDaysRemaining: trialDays.length > 0 ? Math.min(...trialDays) : null,
+    trialDaysRemaining: minimum(trialDays),
     aboutToExpire: licenseInfo.some((info) => info.aboutToExpire),
     licenseInfo,
   };
 }
 
 /** BlackBerry's licenseInfo: one line per term and expiry, with a status a person can read. */
-function groupByTerm(sources: readonly Source[], now: Date): LicenseInfo[] {
-  const groups = new Map<string, Source[]>();
-  for (const source of sources) {
+function groupByTerm(judged: readonly Judged[]): LicenseInfo[] {
+  const groups = new Map<string, Judged[]>();
+  for (const entry of judged) {
+    const { source } = entry;
     const key = `${source.term}|${source.startsAt ?? ''}|${source.expiresAt ?? ''}`;
-    groups.set(key, [...(groups.get(key) ?? []), source]);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [entry]);
+    else group.push(entry);
   }
   const order: LicenseTerm[] = ['TRIAL', 'DEMO', 'SUBSCRIPTION', 'PERPETUAL'];
   return [...groups.values()]
     .map((group): LicenseInfo => {
-      const [first] = group;
+      const first = group[0]?.source;
       const term = first?.term ?? 'PERPETUAL';
       const expiresAt = first?.expiresAt ?? null;
-      const quantity = group.some((s) => s.quantity < 0)
+      const quantity = group.some((j) => j.source.quantity < 0)
         ? -1
-        : group.reduce((sum, s) => sum + s.quantity, 0);
-      const aboutToExpire = group.some(
-        (s) => validity(s, now).aboutToExpire || validity(s, now).inGrace,
-      );
-      const startsLater = group.find(
-        (s) => s.startsAt !== null && Date.parse(s.startsAt) > now.getTime(),
-      );
+        : group.reduce((sum, j) => sum + j.source.quantity, 0);
+      const aboutToExpire = group.some((j) => j.validity.aboutToExpire || j.validity.inGrace);
+      // Sources are valid or not started yet: a source that is not valid starts later.
+      const startsLater = group.find((j) => !j.validity.valid)?.source;
       return {
         type: term,
         quantity,
@@ -316,7 +330,7 @@ function groupByTerm(sources: readonly Source[], now: Date): LicenseInfo[] {
           quantity,
           expiresAt,
           startsLater?.startsAt ?? null,
-          group[0]?.startsAt ?? null,
+          first?.startsAt ?? null,
         ),
       };
     })

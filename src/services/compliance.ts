@@ -12,7 +12,7 @@ import { requireAccount } from '../domain/principal.js';
 import type { SubscriptionRecord } from '../domain/subscription.js';
 import { findAccount } from '../store/accounts.repository.js';
 import type { Store } from '../store/database.js';
-import { licensesOfAccount } from '../store/licenses.repository.js';
+import { licenseFactsOfAccount } from '../store/licenses.repository.js';
 import { allProducts } from '../store/products.repository.js';
 import { subscriptionsOfAccount } from '../store/subscriptions.repository.js';
 import { accountConsumption } from '../store/usage.repository.js';
@@ -33,7 +33,7 @@ export function complianceService(store: Store) {
         throw new NotFound('Account', accountId);
       const [catalog, licenses, subscriptions, consumption] = await Promise.all([
         allProducts(db),
-        licensesOfAccount(db, accountId),
+        licenseFactsOfAccount(db, accountId),
         subscriptionsOfAccount(db, accountId),
         accountConsumption(db, accountId, firstDay, endDay),
       ]);

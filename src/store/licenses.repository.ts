@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { Conflict } from '../domain/errors.js';
+import type { LicenseFacts } from '../domain/compliance.js';
 import type { License, LicenseKind, LicenseState, LicenseTerm } from '../domain/license.js';
 import type { CollectionSpec, ListQuery } from '../domain/query.js';
 import type { Executor } from './database.js';
@@ -197,9 +198,39 @@ export async function listLicenses(
   return { ...page, rows: page.rows.map(toRecord) };
 }
 
-/** Every license of an account (compliance summarizes them all). */
-export async function licensesOfAccount(db: Executor, accountId: string): Promise<LicenseRecord[]> {
-  return (await selectLicenses(db).where('account_id', '=', accountId).execute()).map(toRecord);
+/**
+ * What compliance needs of every license of an account, and nothing more: no seat counts, no
+ * labels (an account may hold tens of thousands of licenses).
+ */
+export async function licenseFactsOfAccount(db: Executor, accountId: string): Promise<LicenseFacts[]> {
+  const rows = await db
+    .selectFrom('licenses')
+    .select([
+      'id',
+      'product_id',
+      'metric_id',
+      'quantity',
+      'term',
+      'state',
+      'starts_at',
+      'expires_at',
+      'grace_days',
+      'features',
+    ])
+    .where('account_id', '=', accountId)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    productId: row.product_id,
+    metricId: row.metric_id,
+    quantity: row.quantity,
+    term: row.term as LicenseTerm,
+    state: row.state as LicenseState,
+    startsAt: row.starts_at,
+    expiresAt: row.expires_at,
+    graceDays: row.grace_days,
+    features: row.features === '[]' ? [] : (JSON.parse(row.features) as string[]),
+  }));
 }
 
 /** Licenses of a product in an account scope (for is-licensed and compliance). */
