@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { systemPrincipal } from './domain/principal.js';
 import { buildApp } from './http/app.js';
+import { schedulePruneUsage } from './jobs/prune-usage.js';
 import { requestForLog } from './http/log.js';
 import type { App } from './http/types.js';
 import { openStore, servicesFor, VERSION } from './runtime.js';
@@ -64,11 +65,13 @@ export async function startServer(
     },
     'entitle is ready',
   );
+  const jobs = [schedulePruneUsage(services, clock, app.log)];
   return {
     app,
     services,
     url,
     async close() {
+      for (const job of jobs) job.stop();
       await app.close();
       await store.close();
     },
