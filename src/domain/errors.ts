@@ -44,8 +44,12 @@ export class Forbidden extends DomainError {
 }
 
 export class Unauthenticated extends DomainError {
-  constructor(message: string) {
+  /** True when no credentials came at all (as opposed to credentials that are wrong). */
+  readonly missing: boolean;
+
+  constructor(message: string, options: { missing?: boolean } = {}) {
     super('UNAUTHENTICATED', message);
+    this.missing = options.missing ?? false;
   }
 }
 

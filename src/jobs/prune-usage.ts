@@ -40,5 +40,9 @@ export function schedulePruneUsage(
   const timer = setInterval(() => void run(), everyMs);
   timer.unref();
   void run();
-  return { stop: () => { clearInterval(timer); } };
+  return {
+    stop: () => {
+      clearInterval(timer);
+    },
+  };
 }

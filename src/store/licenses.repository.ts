@@ -202,7 +202,10 @@ export async function listLicenses(
  * What compliance needs of every license of an account, and nothing more: no seat counts, no
  * labels (an account may hold tens of thousands of licenses).
  */
-export async function licenseFactsOfAccount(db: Executor, accountId: string): Promise<LicenseFacts[]> {
+export async function licenseFactsOfAccount(
+  db: Executor,
+  accountId: string,
+): Promise<LicenseFacts[]> {
   const rows = await db
     .selectFrom('licenses')
     .select([

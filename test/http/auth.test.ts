@@ -50,6 +50,24 @@ describe('bearer tokens (HS256 default)', () => {
     expect((await get(token)).statusCode).toBe(200);
   });
 
+  it("accepts HP's X-Auth-Token header in place of Authorization", async () => {
+    const ok = await h.request({
+      method: 'GET',
+      url: '/v1/accounts',
+      token: null,
+      headers: { 'x-auth-token': h.operator },
+    });
+    expect(ok.statusCode).toBe(200);
+    const bad = await h.request({
+      method: 'GET',
+      url: '/v1/accounts',
+      token: null,
+      headers: { 'x-auth-token': 'nope' },
+    });
+    expect(bad.statusCode).toBe(401);
+    expect(json(bad).detail).toBe('The bearer token is malformed.');
+  });
+
   it('keeps the generated secret private (mode 0600)', async () => {
     const { statSync } = await import('node:fs');
     expect(statSync(h.tokenConfig.secretFile).mode & 0o777).toBe(0o600);

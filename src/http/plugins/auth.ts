@@ -5,7 +5,6 @@ import { Unauthenticated } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import type { ServiceContext } from '../../services/context.js';
 import type { TokenService } from '../../services/tokens.js';
-import { problem, sendProblem } from '../problems.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,36 +25,35 @@ export interface AuthOptions {
 export const authPlugin = fp(
   (app: FastifyInstance, options: AuthOptions, done: () => void) => {
     app.decorateRequest('principal', null);
-    app.addHook('onRequest', async (request, reply) => {
+    // Failures are thrown, not sent: each surface's error handler answers them in its own format
+    // (native problems, NetProfiler error ids, Astra problems…).
+    app.addHook('onRequest', async (request) => {
       if (request.is404 || request.routeOptions.config.public === true) return;
-      const header = request.headers.authorization;
-      const match = header === undefined ? null : /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header);
-      if (match?.[1] === undefined) {
-        reply.header('www-authenticate', 'Bearer realm="entitle"');
-        const detail =
-          header === undefined
-            ? 'The request is missing the required bearer token.'
-            : "The Authorization header must be 'Bearer <token>'.";
-        return sendProblem(
-          reply,
-          problem(header === undefined ? 'missing-token' : 'invalid-token', request.id, detail),
-        );
-      }
-      try {
-        // No per-request child logger: it costs more than the rest of the hook. Events record the
-        // actor of every change, and unexpected errors are logged with the principal.
-        request.principal = await options.tokens.authenticate(match[1], options.clock);
-      } catch (error) {
-        if (!(error instanceof Unauthenticated)) throw error;
-        reply.header('www-authenticate', `Bearer realm="entitle", error="invalid_token"`);
-        return sendProblem(reply, problem('invalid-token', request.id, error.message));
-      }
-      return undefined;
+      request.principal = await options.tokens.authenticate(bearerOf(request), options.clock);
     });
     done();
   },
   { name: 'entitle-auth' },
 );
+
+/**
+ * The token of a request: `Authorization: Bearer <token>`, or HP's `X-Auth-Token: <token>`.
+ * No per-request child logger: events record the actor of every change.
+ */
+export function bearerOf(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (header === undefined) {
+    const hpToken = request.headers['x-auth-token'];
+    if (typeof hpToken === 'string' && hpToken.trim() !== '') return hpToken.trim();
+    throw new Unauthenticated('The request is missing the required bearer token.', {
+      missing: true,
+    });
+  }
+  const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header);
+  if (match?.[1] === undefined)
+    throw new Unauthenticated("The Authorization header must be 'Bearer <token>'.");
+  return match[1];
+}
 
 /** The service context of an authenticated request. */
 export function contextOf(request: FastifyRequest, clock: Clock): ServiceContext {

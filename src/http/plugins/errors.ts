@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError, Unauthenticated } from '../../domain/errors.js';
 import { problem, problemForDomainError, sendProblem, type ProblemSlug } from '../problems.js';
 import { issuesFromValidation } from '../validation.js';
 
@@ -80,6 +80,17 @@ function handleError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
+  if (error instanceof Unauthenticated) {
+    request.log.info({ code: error.code }, error.message);
+    reply.header(
+      'www-authenticate',
+      error.missing ? 'Bearer realm="entitle"' : 'Bearer realm="entitle", error="invalid_token"',
+    );
+    return sendProblem(
+      reply,
+      problem(error.missing ? 'missing-token' : 'invalid-token', request.id, error.message),
+    );
+  }
   if (error instanceof DomainError) {
     request.log.info({ code: error.code, issues: error.issues }, error.message);
     return sendProblem(reply, problemForDomainError(error, request.id));
