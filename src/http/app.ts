@@ -2,6 +2,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import type { Clock } from '../domain/clock.js';
 import type { Services } from '../services/index.js';
+import { blackberryFacade } from './compat/blackberry/index.js';
+import { blueXpFacade } from './compat/bluexp/index.js';
+import { HP_PREFIX, hpFacade } from './compat/hp/index.js';
+import { NETPROFILER_PREFIX, netProfilerFacade } from './compat/netprofiler/index.js';
 import { healthRoutes } from './health.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -25,6 +29,7 @@ import { productRoutes } from './v1/products/index.js';
 import { subscriptionRoutes } from './v1/subscriptions/index.js';
 import { createToken } from './v1/tokens/create.js';
 import { usageRoutes } from './v1/usage/index.js';
+import { registerAstra } from './compat/astra/index.js';
 
 export interface AppOptions {
   services: Services;
@@ -85,6 +90,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   listKeys(app, deps);
   rotateKeys(app, deps);
   usageRoutes(app, deps);
+  await registerAstra(app, deps);
+  await app.register(blueXpFacade(deps), { prefix: '/license' });
+  await app.register(netProfilerFacade(deps), { prefix: NETPROFILER_PREFIX });
+  await app.register(blackberryFacade(deps), { prefix: '/:tenantGuid/api/v1' });
+  await app.register(hpFacade(deps), { prefix: HP_PREFIX });
 
   await app.ready();
   return app;

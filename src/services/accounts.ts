@@ -7,7 +7,7 @@ import {
   type AccountPatch,
 } from '../domain/account.js';
 import { InvalidFields, NotFound } from '../domain/errors.js';
-import { accountScope, requireAccount, requireRole } from '../domain/principal.js';
+import { accountScope, requireAccount, requireRole, type Role } from '../domain/principal.js';
 import { parseListQuery, type RawListParams } from '../domain/query.js';
 import {
   accountsCollection,
@@ -86,6 +86,20 @@ export function accountService(store: Store) {
       }));
     },
 
+    /**
+     * Turns automatic license download on or off (NetProfiler's `auto_download`): admins, and the
+     * account's own appliances with their instance token.
+     */
+    setAutoDownload(ctx: ServiceContext, id: string, autoDownload: boolean): Promise<Account> {
+      return change(
+        ctx,
+        id,
+        'account.auto-download',
+        (current) => ({ ...current, settings: { ...current.settings, autoDownload } }),
+        ['operator', 'admin', 'instance'],
+      );
+    },
+
     async remove(ctx: ServiceContext, id: string): Promise<void> {
       requireAccount(ctx.principal, 'Account', id);
       requireRole(ctx.principal, ['operator']);
@@ -108,9 +122,10 @@ export function accountService(store: Store) {
     id: string,
     useCase: string,
     apply: (current: Account) => Account,
+    roles: readonly Role[] = ['operator', 'admin'],
   ): Promise<Account> {
     requireAccount(ctx.principal, 'Account', id);
-    requireRole(ctx.principal, ['operator', 'admin']);
+    requireRole(ctx.principal, roles);
     return store.transaction(useCase, async (tx) => {
       const current = await mustFind(tx, id);
       const next = { ...apply(current), updatedAt: ctx.clock.now().toISOString() };

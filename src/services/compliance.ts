@@ -12,6 +12,7 @@ import { requireAccount } from '../domain/principal.js';
 import type { SubscriptionRecord } from '../domain/subscription.js';
 import { findAccount } from '../store/accounts.repository.js';
 import type { Store } from '../store/database.js';
+import { listGroups } from '../store/groups.repository.js';
 import { licenseFactsOfAccount } from '../store/licenses.repository.js';
 import { allProducts } from '../store/products.repository.js';
 import { subscriptionsOfAccount } from '../store/subscriptions.repository.js';
@@ -63,6 +64,41 @@ export function complianceService(store: Store) {
 
   return {
     account: summary,
+
+    /**
+     * Each group's compliance over the licenses assigned to it (BlackBerry group licensing):
+     * entitlement only — usage is recorded per account and instance, never per group.
+     */
+    async groups(
+      ctx: ServiceContext,
+      accountId: string,
+    ): Promise<{ guid: string; compliance: AccountCompliance }[]> {
+      requireAccount(ctx.principal, 'Account', accountId);
+      const now = ctx.clock.now();
+      return store.read(async (db) => {
+        if ((await findAccount(db, accountId)) === undefined)
+          throw new NotFound('Account', accountId);
+        const [catalog, licenses, groups] = await Promise.all([
+          allProducts(db),
+          licenseFactsOfAccount(db, accountId),
+          listGroups(db, accountId),
+        ]);
+        return groups.map((group) => {
+          const assigned = new Set(group.licenses);
+          return {
+            guid: group.guid,
+            compliance: accountCompliance({
+              now,
+              catalog,
+              licenses: licenses.filter((l) => assigned.has(l.id)),
+              subscriptions: [],
+              usage: [],
+              featureUsage: [],
+            }),
+          };
+        });
+      });
+    },
 
     async metric(
       ctx: ServiceContext,

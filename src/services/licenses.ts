@@ -27,6 +27,7 @@ import {
   insertActivation,
   insertLicense,
   licensesCollection,
+  licensesOnInstance,
   listActivations,
   listLicenses,
   liveActivation,
@@ -469,6 +470,21 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
         const certificate = await options.signCertificate(tx, claims, now);
         return { certificate, expiresAt: new Date(exp * 1000).toISOString() };
       });
+    },
+
+    /**
+     * Every license installed on an instance, still activated there or deactivated since (HP's
+     * "licenses installed on this controller"), by serial number.
+     */
+    async installedOn(ctx: ServiceContext, instanceId: string): Promise<License[]> {
+      requireRole(ctx.principal, ['operator', 'admin', 'viewer', 'service', 'instance']);
+      assertActsFor(ctx.principal, instanceId);
+      const now = ctx.clock.now();
+      const records = await store.read(async (db) => {
+        await visibleInstance(db, ctx.principal, instanceId);
+        return licensesOnInstance(db, instanceId, { includeEnded: true });
+      });
+      return records.map((record) => withValidity(record, now));
     },
 
     async activations(ctx: ServiceContext, ref: string): Promise<ActivationRecord[]> {

@@ -252,6 +252,7 @@ export async function licensesOfProduct(
 export async function licensesOnInstance(
   db: Executor,
   instanceId: string,
+  options: { includeEnded?: boolean } = {},
 ): Promise<LicenseRecord[]> {
   const rows = await selectLicenses(db)
     .where((eb) =>
@@ -261,7 +262,9 @@ export async function licensesOnInstance(
           .select('activations.id')
           .whereRef('activations.license_id', '=', 'licenses.id')
           .where('activations.instance_id', '=', instanceId)
-          .where('activations.deactivated_at', 'is', null),
+          .$if(options.includeEnded !== true, (qb) =>
+            qb.where('activations.deactivated_at', 'is', null),
+          ),
       ),
     )
     .orderBy('serial_number')

@@ -59,7 +59,9 @@ describe('every protected route', () => {
           response.statusCode,
           `${route.method} ${route.url} with ${String(token).slice(0, 8)}`,
         ).toBe(401);
-        expect(json(response).status).toBe(401);
+        // Native routes answer a problem; each facade answers 401 in its vendor's format, which
+        // its own conformance suite checks.
+        if (route.url.startsWith('/v1/')) expect(json(response).status).toBe(401);
       }
     }
   });

@@ -42,6 +42,14 @@ export const openApiPlugin = fp(
           { name: 'tokens', description: 'Bearer tokens.' },
           { name: 'keys', description: 'Public keys that verify license certificates.' },
           { name: 'operations', description: 'Health, readiness, metrics and documentation.' },
+          {
+            name: 'blackberry',
+            description: 'BlackBerry UEM licensing facade (docs/compat/blackberry.md).',
+          },
+          {
+            name: 'astra',
+            description: 'NetApp Astra subscriptions facade (docs/compat/astra.md).',
+          },
         ],
       },
       refResolver: {

@@ -35,6 +35,32 @@ export function complianceRoutes(app: App, { services, clock }: RouteDeps): void
     (request) => services.compliance.account(contextOf(request, clock), request.params.accountId),
   );
   app.get(
+    '/v1/accounts/:accountId/compliance/groups',
+    {
+      schema: {
+        tags: ['compliance'],
+        summary: "Each group's compliance",
+        description:
+          'Per group (BlackBerry group licensing), the compliance of the licenses assigned to it: entitlement only, since usage is recorded per account and instance.',
+        params: AccountParams,
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                guid: Type.String({ format: 'uuid' }),
+                compliance: AccountComplianceSchema,
+              }),
+            ),
+          }),
+          ...problems('invalid-params', 'not-found'),
+        },
+      },
+    },
+    async (request) => ({
+      items: await services.compliance.groups(contextOf(request, clock), request.params.accountId),
+    }),
+  );
+  app.get(
     '/v1/accounts/:accountId/compliance/:product/:metric',
     {
       schema: {

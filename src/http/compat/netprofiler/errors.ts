@@ -1,0 +1,80 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, Unauthenticated, type DomainErrorCode } from '../../../domain/errors.js';
+import { issuesFromValidation } from '../../validation.js';
+import { facadeNotFoundHandler } from '../shared.js';
+import type { NpError } from './schemas.js';
+
+/**
+ * Typed domain errors → NetProfiler `error_id` and status, in one table. The document lists only
+ * 400, 401, 405 and 500; 403 and 404 use the ids of Riverbed's common API (`AUTH_FORBIDDEN`,
+ * `RESOURCE_NOT_FOUND`).
+ */
+const DOMAIN_ERRORS: Record<DomainErrorCode, { status: number; id: string }> = {
+  UNAUTHENTICATED: { status: 401, id: 'AUTH_INVALID_CREDENTIALS' },
+  FORBIDDEN: { status: 403, id: 'AUTH_FORBIDDEN' },
+  NOT_FOUND: { status: 404, id: 'RESOURCE_NOT_FOUND' },
+  INVALID_FIELDS: { status: 400, id: 'BAD_REQUEST' },
+  INVALID_PARAMS: { status: 400, id: 'BAD_REQUEST' },
+  CONFLICT: { status: 400, id: 'BAD_REQUEST' },
+  IN_USE: { status: 400, id: 'BAD_REQUEST' },
+  SEAT_LIMIT: { status: 400, id: 'BAD_REQUEST' },
+  NOT_USABLE: { status: 400, id: 'BAD_REQUEST' },
+};
+
+function send(reply: FastifyReply, status: number, body: NpError): FastifyReply {
+  return reply.code(status).type('application/json').send(body);
+}
+
+export function handleNetProfilerError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (error instanceof Unauthenticated) {
+    request.log.info({ code: error.code }, error.message);
+    return send(reply, 401, {
+      error_id: error.missing ? 'AUTH_REQUIRED' : 'AUTH_INVALID_CREDENTIALS',
+      error_text: error.missing ? 'Authentication required.' : error.message,
+    });
+  }
+  if (error instanceof DomainError) {
+    request.log.info({ code: error.code, issues: error.issues }, error.message);
+    const mapped = DOMAIN_ERRORS[error.code];
+    return send(reply, mapped.status, {
+      error_id: mapped.id,
+      error_text: error.message,
+      ...(error.issues.length === 0 ? {} : { error_info: { fields: error.issues } }),
+    });
+  }
+  if (error.validation) {
+    const context = error.validationContext ?? 'body';
+    const fields = issuesFromValidation(error.validation, context);
+    request.log.info({ issues: fields, context }, 'request failed validation');
+    return send(reply, 400, {
+      error_id: 'BAD_REQUEST',
+      error_text: 'Invalid argument.',
+      error_info: { fields },
+    });
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    request.log.info({ code: error.code }, error.message);
+    return send(reply, 400, { error_id: 'BAD_REQUEST', error_text: error.message });
+  }
+  request.log.error({ err: error }, 'unexpected error');
+  return send(reply, 500, { error_id: 'INTERNAL_ERROR', error_text: 'Internal error.' });
+}
+
+/** Unknown paths under the facade: `HTTP_INVALID_METHOD` 405 with `Allow`, else 404. */
+export function netProfilerNotFound(app: FastifyInstance) {
+  return facadeNotFoundHandler(app, {
+    methodNotAllowed: (reply, allowed) =>
+      send(reply, 405, {
+        error_id: 'HTTP_INVALID_METHOD',
+        error_text: 'Requested method is not available for this resource.',
+        error_info: { method: reply.request.method, allowed },
+      }),
+    notFound: (reply, path) =>
+      send(reply, 404, { error_id: 'RESOURCE_NOT_FOUND', error_text: `No resource at ${path}.` }),
+  });
+}

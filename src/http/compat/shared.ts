@@ -1,0 +1,125 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
+import { DomainError, Unauthenticated, type FieldIssue } from '../../domain/errors.js';
+import { issuesFromValidation } from '../validation.js';
+
+/**
+ * Helpers every compatibility facade needs: which methods a path supports (for the vendor's
+ * own 405), and reading a whole collection through a service's paged `list`.
+ */
+const METHODS: readonly HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * The methods registered for `path` anywhere on the server (empty: the path is unknown). A
+ * facade's not-found handler answers 405 with these as `Allow`, or 404 when there are none.
+ */
+export function allowedMethods(app: FastifyInstance, url: string): HTTPMethod[] {
+  const router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true });
+  for (const route of app.registeredRoutes()) {
+    const method = route.method as HTTPMethod;
+    if (!router.hasRoute(method, route.url)) router.on(method, route.url, () => undefined);
+  }
+  const path = url.split('?')[0] ?? '/';
+  return METHODS.filter((method) => router.find(method, path) !== null);
+}
+
+/** A filter value of the collection query language, quoted (a quote inside is doubled). */
+export function quoted(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** Every row of a paged service list, following `continue` tokens. */
+export async function listAll<Row>(
+  list: (params: {
+    filter?: string;
+    limit: string;
+    continue?: string;
+  }) => Promise<{ rows: Row[]; continueToken?: string }>,
+  filter: string | undefined,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  let next: string | undefined;
+  do {
+    const page = await list({
+      ...(filter === undefined ? {} : { filter }),
+      limit: '1000',
+      ...(next === undefined ? {} : { continue: next }),
+    });
+    rows.push(...page.rows);
+    next = page.continueToken;
+  } while (next !== undefined);
+  return rows;
+}
+
+/**
+ * A facade's not-found handler: a known path with another method gets `methodNotAllowed` (the
+ * `Allow` header is already set), anything else `notFound`. Each facade answers in its own format.
+ */
+export function facadeNotFoundHandler(
+  app: FastifyInstance,
+  answers: {
+    methodNotAllowed(
+      reply: FastifyReply,
+      allowed: readonly HTTPMethod[],
+      path: string,
+    ): FastifyReply;
+    notFound(reply: FastifyReply, path: string): FastifyReply;
+  },
+) {
+  return (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const allowed = allowedMethods(app, request.url);
+    const path = request.url.split('?')[0] ?? '/';
+    if (allowed.length > 0 && !allowed.includes(request.method as HTTPMethod)) {
+      return answers.methodNotAllowed(reply.header('allow', allowed.join(', ')), allowed, path);
+    }
+    return answers.notFound(reply, path);
+  };
+}
+
+/**
+ * How a facade answers each kind of failure, in its own format. `facadeErrorHandler` sorts the
+ * failure and logs it once; the facade only decides the body.
+ */
+export interface FacadeErrorAnswers {
+  /** No credentials (`error.missing`) or bad ones. */
+  unauthenticated(reply: FastifyReply, error: Unauthenticated): FastifyReply;
+  /** A typed failure of the domain or a service: the facade's mapping table decides. */
+  domain(reply: FastifyReply, error: DomainError): FastifyReply;
+  /** The request failed its schema: one issue per field (`body`) or parameter (`params`). */
+  invalid(reply: FastifyReply, issues: FieldIssue[], where: 'body' | 'params'): FastifyReply;
+  /** Another 4xx of the framework (malformed JSON, media type, size…): see `error.code`. */
+  client(reply: FastifyReply, status: number, error: FastifyError): FastifyReply;
+  /** Anything unexpected; already logged with its stack. */
+  internal(reply: FastifyReply): FastifyReply;
+}
+
+/** A facade's `setErrorHandler`: every failure sorted, logged and answered by `answers`. */
+export function facadeErrorHandler(answers: FacadeErrorAnswers) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    if (error instanceof Unauthenticated) {
+      request.log.info({ code: error.code }, error.message);
+      return answers.unauthenticated(reply, error);
+    }
+    if (error instanceof DomainError) {
+      request.log.info({ code: error.code, issues: error.issues }, error.message);
+      return answers.domain(reply, error);
+    }
+    if (error.validation) {
+      const context = error.validationContext ?? 'body';
+      const issues = issuesFromValidation(error.validation, context);
+      request.log.info({ issues, context }, 'request failed validation');
+      return answers.invalid(reply, issues, context === 'body' ? 'body' : 'params');
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      request.log.info({ code: error.code }, error.message);
+      return answers.client(reply, status, error);
+    }
+    const principal =
+      request.principal === null
+        ? undefined
+        : { sub: request.principal.subject, role: request.principal.role };
+    request.log.error({ err: error, principal }, 'unexpected error');
+    return answers.internal(reply);
+  };
+}
