@@ -1,6 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { DomainError, Unauthenticated, type FieldIssue } from '../../domain/errors.js';
+import type { Clock } from '../../domain/clock.js';
+import type { Instance } from '../../domain/instance.js';
+import type { ServiceContext } from '../../services/context.js';
+import type { Services } from '../../services/index.js';
+import { contextOf } from '../plugins/auth.js';
 import { issuesFromValidation } from '../validation.js';
 
 /**
@@ -122,4 +127,26 @@ export function facadeErrorHandler(answers: FacadeErrorAnswers) {
     request.log.error({ err: error, principal }, 'unexpected error');
     return answers.internal(reply);
   };
+}
+
+/** The install a device API (HP controller, NetProfiler appliance) speaks for. */
+export interface CallingInstance {
+  ctx: ServiceContext;
+  instance: Instance;
+}
+
+/**
+ * The instance of the request's instance token: device APIs describe the device itself. A token
+ * bound to no instance gets the facade's own refusal (`refuse` builds the error to throw).
+ */
+export async function callingInstance(
+  services: Services,
+  request: FastifyRequest,
+  clock: Clock,
+  refuse: () => Error,
+): Promise<CallingInstance> {
+  const ctx = contextOf(request, clock);
+  const id = ctx.principal.instance;
+  if (id === undefined) throw refuse();
+  return { ctx, instance: await services.instances.get(ctx, id) };
 }

@@ -1,12 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  DomainError,
-  Forbidden,
-  Unauthenticated,
-  type DomainErrorCode,
-} from '../../../domain/errors.js';
-import { issuesFromValidation } from '../../validation.js';
-import { facadeNotFoundHandler } from '../shared.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Forbidden, type DomainErrorCode } from '../../../domain/errors.js';
+import { facadeErrorHandler, facadeNotFoundHandler } from '../shared.js';
 import type { BlueXpError } from './schemas.js';
 
 /** Typed domain errors → BlueXP status and code: the only place a status is decided. */
@@ -39,46 +33,32 @@ function send(
 }
 
 /** Every failure of the facade, logged and answered as a BlueXP error body. */
-export function handleBlueXpError(
-  error: FastifyError,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): FastifyReply {
-  if (error instanceof Unauthenticated) {
-    request.log.info({ code: error.code }, error.message);
-    return send(reply, 401, { code: 'UNAUTHORIZED', message: error.message });
-  }
-  if (error instanceof DomainError) {
-    request.log.info({ code: error.code, issues: error.issues }, error.message);
+export const handleBlueXpError = facadeErrorHandler({
+  unauthenticated: (reply, error) =>
+    send(reply, 401, { code: 'UNAUTHORIZED', message: error.message }),
+  domain: (reply, error) => {
     const mapped = DOMAIN_ERRORS[error.code];
     return send(reply, mapped.status, {
       code: mapped.code,
       message: error.message,
       details: error.issues,
     });
-  }
-  if (error.validation) {
-    const context = error.validationContext ?? 'body';
-    const details = issuesFromValidation(error.validation, context);
-    request.log.info({ issues: details, context }, 'request failed validation');
-    return send(reply, 400, {
+  },
+  invalid: (reply, details, where) =>
+    send(reply, 400, {
       code: 'BAD_REQUEST',
-      message: `The request ${context === 'body' ? 'body' : 'parameters'} could not be parsed.`,
+      message: `The request ${where === 'body' ? 'body' : 'parameters'} could not be parsed.`,
       details,
-    });
-  }
-  const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) {
-    // Malformed JSON, wrong media type, body too large: the input could not be parsed.
-    request.log.info({ code: error.code }, error.message);
-    return send(reply, 400, { code: 'BAD_REQUEST', message: error.message });
-  }
-  request.log.error({ err: error }, 'unexpected error');
-  return send(reply, 500, {
-    code: 'PROCESSING_ERROR',
-    message: 'An error occurred on the server while processing the API call.',
-  });
-}
+    }),
+  // Malformed JSON, wrong media type, body too large: the input could not be parsed.
+  client: (reply, _status, error) =>
+    send(reply, 400, { code: 'BAD_REQUEST', message: error.message }),
+  internal: (reply) =>
+    send(reply, 500, {
+      code: 'PROCESSING_ERROR',
+      message: 'An error occurred on the server while processing the API call.',
+    }),
+});
 
 /** Unknown paths under the facade: 405 with `Allow` for a known path, else 404. */
 export function blueXpNotFound(app: FastifyInstance) {

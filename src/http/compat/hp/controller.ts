@@ -1,38 +1,34 @@
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../../domain/clock.js';
 import { DomainError, NotFound } from '../../../domain/errors.js';
-import type { Instance } from '../../../domain/instance.js';
 import type { License } from '../../../domain/license.js';
 import type { Product } from '../../../domain/product.js';
-import type { ServiceContext } from '../../../services/context.js';
 import type { Services } from '../../../services/index.js';
-import { contextOf } from '../../plugins/auth.js';
+import { callingInstance, type CallingInstance } from '../shared.js';
 import { HpErrorSchema, toHpLicense, type HpLicense } from './schemas.js';
 
 /** The controller a request speaks to: the instance of its instance token. */
-export interface Controller {
-  ctx: ServiceContext;
-  instance: Instance;
-}
+export type Controller = CallingInstance;
 
 /**
  * HP's API is the controller's own: only an instance token (its `instance` claim) names one. Any
  * other token has no controller to describe, which answers 404 as a missing resource does.
  */
-export async function controllerOf(
+export function controllerOf(
   services: Services,
   request: FastifyRequest,
   clock: Clock,
 ): Promise<Controller> {
-  const ctx = contextOf(request, clock);
-  const id = ctx.principal.instance;
-  if (id === undefined) {
-    throw new DomainError(
-      'NOT_FOUND',
-      'No controller: this token is not bound to an instance; use an instance token.',
-    );
-  }
-  return { ctx, instance: await services.instances.get(ctx, id) };
+  return callingInstance(
+    services,
+    request,
+    clock,
+    () =>
+      new DomainError(
+        'NOT_FOUND',
+        'No controller: this token is not bound to an instance; use an instance token.',
+      ),
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, Unauthenticated, type DomainErrorCode } from '../../../domain/errors.js';
+import type { FastifyReply } from 'fastify';
+import type { DomainErrorCode } from '../../../domain/errors.js';
+import { facadeErrorHandler } from '../shared.js';
 import type { HpError } from './schemas.js';
 
 /** HP's error names, after the controller's Java exceptions; the document shows no error body. */
@@ -45,38 +46,33 @@ export function sendHpError(
 }
 
 /** The facade's error handler: every failure in HP's format, nothing internal leaks. */
-export function handleHpError(
-  error: FastifyError,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): FastifyReply {
-  if (error instanceof DomainError) {
-    request.log.info({ code: error.code, issues: error.issues }, error.message);
+export const handleHpError = facadeErrorHandler({
+  unauthenticated: (reply, error) =>
+    sendHpError(
+      reply.header('www-authenticate', 'Bearer realm="entitle"'),
+      401,
+      'AuthenticationException',
+      error.message,
+    ),
+  domain: (reply, error) => {
     const failure = HP_ERRORS[error.code];
-    if (error instanceof Unauthenticated) {
-      reply.header('www-authenticate', 'Bearer realm="entitle"');
-    }
     return sendHpError(reply, failure.status, failure.error, error.message);
-  }
-  if (error.validation) {
-    const context = error.validationContext ?? 'body';
-    const what = error.validation
-      .map((issue) => `${context}${issue.instancePath.replaceAll('/', '.')} ${issue.message ?? ''}`)
-      .join('; ');
-    request.log.info({ context, validation: error.validation }, 'request failed validation');
-    return sendHpError(reply, 400, 'IllegalArgumentException', what.trim());
-  }
-  const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) {
-    // Unsupported media type, malformed JSON, body too large…: HP knows only Bad Request.
-    request.log.info({ code: error.code }, error.message);
-    return sendHpError(reply, 400, 'IllegalArgumentException', error.message);
-  }
-  request.log.error({ err: error }, 'unexpected error');
-  return sendHpError(
-    reply,
-    503,
-    'ServiceUnavailableException',
-    'The licensing service is unavailable; try again later.',
-  );
-}
+  },
+  invalid: (reply, issues) =>
+    sendHpError(
+      reply,
+      400,
+      'IllegalArgumentException',
+      issues.map((issue) => `${issue.name} ${issue.reason}`).join('; '),
+    ),
+  // Unsupported media type, malformed JSON, body too large…: HP knows only Bad Request.
+  client: (reply, _status, error) =>
+    sendHpError(reply, 400, 'IllegalArgumentException', error.message),
+  internal: (reply) =>
+    sendHpError(
+      reply,
+      503,
+      'ServiceUnavailableException',
+      'The licensing service is unavailable; try again later.',
+    ),
+});

@@ -1,7 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, Unauthenticated, type DomainErrorCode } from '../../../domain/errors.js';
-import { issuesFromValidation } from '../../validation.js';
-import { facadeNotFoundHandler } from '../shared.js';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { DomainErrorCode } from '../../../domain/errors.js';
+import { facadeErrorHandler, facadeNotFoundHandler } from '../shared.js';
 import type { NpError } from './schemas.js';
 
 /**
@@ -25,45 +24,32 @@ function send(reply: FastifyReply, status: number, body: NpError): FastifyReply 
   return reply.code(status).type('application/json').send(body);
 }
 
-export function handleNetProfilerError(
-  error: FastifyError,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): FastifyReply {
-  if (error instanceof Unauthenticated) {
-    request.log.info({ code: error.code }, error.message);
-    return send(reply, 401, {
+/** Every failure under the facade, as NetProfiler's `{error_id, error_text, error_info}`. */
+export const handleNetProfilerError = facadeErrorHandler({
+  unauthenticated: (reply, error) =>
+    send(reply, 401, {
       error_id: error.missing ? 'AUTH_REQUIRED' : 'AUTH_INVALID_CREDENTIALS',
       error_text: error.missing ? 'Authentication required.' : error.message,
-    });
-  }
-  if (error instanceof DomainError) {
-    request.log.info({ code: error.code, issues: error.issues }, error.message);
+    }),
+  domain: (reply, error) => {
     const mapped = DOMAIN_ERRORS[error.code];
     return send(reply, mapped.status, {
       error_id: mapped.id,
       error_text: error.message,
       ...(error.issues.length === 0 ? {} : { error_info: { fields: error.issues } }),
     });
-  }
-  if (error.validation) {
-    const context = error.validationContext ?? 'body';
-    const fields = issuesFromValidation(error.validation, context);
-    request.log.info({ issues: fields, context }, 'request failed validation');
-    return send(reply, 400, {
+  },
+  invalid: (reply, fields) =>
+    send(reply, 400, {
       error_id: 'BAD_REQUEST',
       error_text: 'Invalid argument.',
       error_info: { fields },
-    });
-  }
-  const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) {
-    request.log.info({ code: error.code }, error.message);
-    return send(reply, 400, { error_id: 'BAD_REQUEST', error_text: error.message });
-  }
-  request.log.error({ err: error }, 'unexpected error');
-  return send(reply, 500, { error_id: 'INTERNAL_ERROR', error_text: 'Internal error.' });
-}
+    }),
+  client: (reply, _status, error) =>
+    send(reply, 400, { error_id: 'BAD_REQUEST', error_text: error.message }),
+  internal: (reply) =>
+    send(reply, 500, { error_id: 'INTERNAL_ERROR', error_text: 'Internal error.' }),
+});
 
 /** Unknown paths under the facade: `HTTP_INVALID_METHOD` 405 with `Allow`, else 404. */
 export function netProfilerNotFound(app: FastifyInstance) {
