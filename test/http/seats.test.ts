@@ -186,3 +186,35 @@ describe('license state changes', () => {
     );
   });
 });
+
+describe('licenses installed on an instance', () => {
+  it('lists live and ended activations, the native twin of the HP controller list', async () => {
+    const [instance, other] = await instances(2);
+    const a = await issue({});
+    const b = await issue({});
+    await issue({});
+    await h.request({ method: 'POST', url: `/v1/licenses/${a.id}/activate`, body: { instance } });
+    await h.request({ method: 'POST', url: `/v1/licenses/${b.id}/activate`, body: { instance } });
+    await h.request({ method: 'POST', url: `/v1/licenses/${b.id}/deactivate`, body: { instance } });
+    const listed = json<{ items: { id: string; state: string }[] }>(
+      await h.request({ method: 'GET', url: `/v1/instances/${instance ?? ''}/licenses` }),
+    );
+    expect(listed.items.map((l) => [l.id, l.state])).toEqual([
+      [a.id, 'active'],
+      [b.id, 'inactive'],
+    ]);
+    const empty = await h.request({ method: 'GET', url: `/v1/instances/${other ?? ''}/licenses` });
+    expect(json(empty).items).toEqual([]);
+    await h.account('elsewhere');
+    const stranger = await h.token('admin', ['elsewhere']);
+    expect(
+      (
+        await h.request({
+          method: 'GET',
+          url: `/v1/instances/${instance ?? ''}/licenses`,
+          token: stranger,
+        })
+      ).statusCode,
+    ).toBe(404);
+  });
+});

@@ -4,6 +4,7 @@ import {
   InstancePatchSchema,
   InstanceSchema,
 } from '../../../domain/instance.js';
+import { LicenseSchema } from '../../../domain/license.js';
 import { contextOf } from '../../plugins/auth.js';
 import { bodyProblems, ListQuerySchema, listOf, NoContent, problems } from '../../schemas.js';
 import type { App, RouteDeps } from '../../types.js';
@@ -62,6 +63,29 @@ export function instanceRoutes(app: App, { services, clock }: RouteDeps): void {
       },
     },
     (request) => services.instances.get(contextOf(request, clock), request.params.instanceId),
+  );
+
+  app.get(
+    '/v1/instances/:instanceId/licenses',
+    {
+      schema: {
+        tags: ['instances'],
+        summary: 'Licenses installed on an instance',
+        description:
+          'Every license activated on the instance, now or before (what an HP controller lists).',
+        params: InstanceParams,
+        response: {
+          200: Type.Object({ items: Type.Array(LicenseSchema) }),
+          ...problems('invalid-params', 'not-found'),
+        },
+      },
+    },
+    async (request) => ({
+      items: await services.licenses.installedOn(
+        contextOf(request, clock),
+        request.params.instanceId,
+      ),
+    }),
   );
 
   app.patch(
