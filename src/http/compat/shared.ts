@@ -1,5 +1,6 @@
+// Helpers every compatibility facade needs: its 405/404 and error answers, paging, the calling instance.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import FindMyWay, { type HTTPMethod } from 'find-my-way';
+import type { HTTPMethod } from 'find-my-way';
 import { DomainError, Unauthenticated, type FieldIssue } from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Instance } from '../../domain/instance.js';
@@ -7,26 +8,6 @@ import type { ServiceContext } from '../../services/context.js';
 import type { Services } from '../../services/index.js';
 import { contextOf } from '../plugins/auth.js';
 import { issuesFromValidation } from '../validation.js';
-
-/**
- * Helpers every compatibility facade needs: which methods a path supports (for the vendor's
- * own 405), and reading a whole collection through a service's paged `list`.
- */
-const METHODS: readonly HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-
-/**
- * The methods registered for `path` anywhere on the server (empty: the path is unknown). A
- * facade's not-found handler answers 405 with these as `Allow`, or 404 when there are none.
- */
-export function allowedMethods(app: FastifyInstance, url: string): HTTPMethod[] {
-  const router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true });
-  for (const route of app.registeredRoutes()) {
-    const method = route.method as HTTPMethod;
-    if (!router.hasRoute(method, route.url)) router.on(method, route.url, () => undefined);
-  }
-  const path = url.split('?')[0] ?? '/';
-  return METHODS.filter((method) => router.find(method, path) !== null);
-}
 
 /** A filter value of the collection query language, quoted (a quote inside is doubled). */
 export function quoted(value: string): string {
@@ -72,7 +53,7 @@ export function facadeNotFoundHandler(
   },
 ) {
   return (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
-    const allowed = allowedMethods(app, request.url);
+    const allowed = app.allowedMethods(request.url);
     const path = request.url.split('?')[0] ?? '/';
     if (allowed.length > 0 && !allowed.includes(request.method as HTTPMethod)) {
       return answers.methodNotAllowed(reply.header('allow', allowed.join(', ')), allowed, path);

@@ -10,6 +10,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every method and URL pattern registered, in registration order. */
     registeredRoutes(): readonly { method: string; url: string }[];
+    /** The methods registered for a request URL's path; empty when the path is unknown. */
+    allowedMethods(url: string): HTTPMethod[];
   }
 }
 
@@ -37,6 +39,10 @@ export const errorsPlugin = fp(
     const routes = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true });
     const registered: { method: string; url: string }[] = [];
     app.decorate('registeredRoutes', () => registered);
+    app.decorate('allowedMethods', (url: string) => {
+      const path = url.split('?')[0] ?? '/';
+      return METHODS.filter((method) => routes.find(method, path) !== null);
+    });
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       for (const method of methods) {
@@ -53,7 +59,7 @@ export const errorsPlugin = fp(
 
     app.setNotFoundHandler((request, reply) => {
       const path = request.url.split('?')[0] ?? '/';
-      const allowed = METHODS.filter((method) => routes.find(method, path) !== null);
+      const allowed = app.allowedMethods(request.url);
       // A route that exists for this very method but found nothing is a plain 404, not a 405.
       if (allowed.length > 0 && !allowed.includes(request.method as HTTPMethod)) {
         return sendProblem(

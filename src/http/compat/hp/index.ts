@@ -1,5 +1,5 @@
 import type { App, RouteDeps } from '../../types.js';
-import { allowedMethods } from '../shared.js';
+import { facadeNotFoundHandler } from '../shared.js';
 import { controllerQueryRoutes } from './controller-queries.js';
 import { handleHpError, sendHpError } from './errors.js';
 import { licenseRoutes } from './licenses.js';
@@ -21,20 +21,19 @@ export function hpFacade(deps: RouteDeps) {
     // `curl -d KEY` sends form encoding: the body is still the raw key.
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, asString);
     app.setErrorHandler(handleHpError);
-    app.setNotFoundHandler((request, reply) => {
-      const path = request.url.split('?')[0] ?? '/';
-      const allowed = allowedMethods(app, path);
-      if (allowed.length > 0 && !allowed.includes(request.method as (typeof allowed)[number])) {
-        reply.header('allow', allowed.join(', '));
-        return sendHpError(
-          reply,
-          405,
-          'MethodNotAllowedException',
-          `${request.method} is not supported on ${path}; use ${allowed.join(', ')}.`,
-        );
-      }
-      return sendHpError(reply, 404, 'NotFoundException', `No resource at ${path}.`);
-    });
+    app.setNotFoundHandler(
+      facadeNotFoundHandler(app, {
+        methodNotAllowed: (reply, allowed, path) =>
+          sendHpError(
+            reply,
+            405,
+            'MethodNotAllowedException',
+            `${reply.request.method} is not supported on ${path}; use ${allowed.join(', ')}.`,
+          ),
+        notFound: (reply, path) =>
+          sendHpError(reply, 404, 'NotFoundException', `No resource at ${path}.`),
+      }),
+    );
     licenseRoutes(app, deps);
     controllerQueryRoutes(app, deps);
     done();
