@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { InvalidFields } from '../domain/errors.js';
 import type { Instance } from '../domain/instance.js';
 import {
-  licenseResourceId,
   licenseValidity,
   type InstallResult,
   type KeysRequest,
@@ -21,11 +19,10 @@ import {
   liveActivation,
   type LicenseRecord,
 } from '../store/licenses.repository.js';
-import { nextValue } from '../store/sequences.repository.js';
 import { recordChange } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { assertActsFor, visibleInstance } from './instances.js';
-import { bindToInstance, FIRST_SERIAL } from './licenses.js';
+import { bindToInstance, newLicenseIdentity } from './licenses.js';
 
 export interface KeyOutcome<R> {
   key: string;
@@ -171,11 +168,10 @@ async function storeUnrecognized(
   key: string,
   scheme: LicenseRecord['keyScheme'],
 ): Promise<LicenseRecord> {
-  const serialNumber = await nextValue(tx, 'license_serial', FIRST_SERIAL);
+  const identity = await newLicenseIdentity(tx);
   const at = ctx.clock.now().toISOString();
   const record: LicenseRecord = {
-    id: licenseResourceId(serialNumber, randomUUID()),
-    serialNumber,
+    ...identity,
     key,
     keyScheme: scheme,
     accountId: target.accountId,
@@ -209,7 +205,11 @@ async function storeUnrecognized(
     accountId: target.accountId,
     resourceType: 'license',
     resourceId: record.id,
-    after: { serialNumber, keyScheme: scheme, instanceId: target.instance?.id ?? null },
+    after: {
+      serialNumber: record.serialNumber,
+      keyScheme: scheme,
+      instanceId: target.instance?.id ?? null,
+    },
   });
   return record;
 }

@@ -101,6 +101,12 @@ export async function bindToInstance(
   return next;
 }
 
+/** A new license's serial number (from the sequence) and BlueXP resource id. */
+export async function newLicenseIdentity(tx: Tx): Promise<{ id: string; serialNumber: number }> {
+  const serialNumber = await nextValue(tx, 'license_serial', FIRST_SERIAL);
+  return { id: licenseResourceId(serialNumber, randomUUID()), serialNumber };
+}
+
 /** A license name in a path: its resource id or its serial number. */
 export function licenseRef(ref: string): LicenseRef {
   return /^\d{1,15}$/.test(ref) ? { serialNumber: Number(ref) } : { id: ref };
@@ -157,11 +163,10 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
             normalized: generateNativeKey(randomBytes(32), options.keySecret),
           }
         : recognized(input.key, options.keySecret, name('key'));
-    const serialNumber = await nextValue(tx, 'license_serial', FIRST_SERIAL);
+    const identity = await newLicenseIdentity(tx);
     const now = ctx.clock.now().toISOString();
     return {
-      id: licenseResourceId(serialNumber, randomUUID()),
-      serialNumber,
+      ...identity,
       key: key.normalized,
       keyScheme: key.scheme,
       accountId: input.accountId,
@@ -346,9 +351,8 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
      */
     deactivate(ctx: ServiceContext, ref: string, instanceId: string | null): Promise<License> {
       requireRole(ctx.principal, ['operator', 'admin', 'service', 'instance']);
-      if (instanceId !== null) assertActsFor(ctx.principal, instanceId);
-      if (instanceId === null && ctx.principal.role === 'instance')
-        assertActsFor(ctx.principal, '');
+      // An instance token frees its own seat only: "every instance" is no instance of its own.
+      assertActsFor(ctx.principal, instanceId ?? '');
       return store.transaction('license.deactivate', async (tx) => {
         const now = ctx.clock.now();
         const at = now.toISOString();
