@@ -17,6 +17,8 @@ export interface Config {
   licenseKeySecretFile: string;
   /** Days raw usage records are kept (aggregates are kept for good). */
   usageRetentionDays: number;
+  /** Whether `serve` runs the scheduled jobs in-process (`--no-jobs` / ENTITLE_JOBS=false). */
+  jobs: boolean;
 }
 
 export interface TokenConfig {
@@ -51,6 +53,7 @@ export const ENVIRONMENT = {
   tokenJwksUrl: 'ENTITLE_TOKEN_JWKS_URL',
   licenseKeySecretFile: 'ENTITLE_LICENSE_KEY_SECRET_FILE',
   usageRetentionDays: 'ENTITLE_USAGE_RETENTION_DAYS',
+  jobs: 'ENTITLE_JOBS',
 } as const;
 
 export type ConfigOverrides = Partial<Record<keyof typeof ENVIRONMENT, string | undefined>>;
@@ -75,8 +78,13 @@ export function loadConfig(
   if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) {
     throw new ConfigError(`token JWKS URL must be an http(s) URL, got '${jwksUrl}'`);
   }
+  const jobs = pick('jobs') ?? 'true';
+  if (jobs !== 'true' && jobs !== 'false') {
+    throw new ConfigError(`jobs must be true or false, got '${jobs}'`);
+  }
   return {
     port,
+    jobs: jobs === 'true',
     host: pick('host') ?? '0.0.0.0',
     dataDir,
     databaseUrl: databaseUrl(pick('databaseUrl'), dataDir),

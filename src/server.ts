@@ -2,7 +2,8 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { systemPrincipal } from './domain/principal.js';
 import { buildApp } from './http/app.js';
-import { schedulePruneUsage } from './jobs/prune-usage.js';
+import { allJobs } from './jobs/index.js';
+import { createScheduler } from './jobs/scheduler.js';
 import { requestForLog } from './http/log.js';
 import type { App } from './http/types.js';
 import { openStore, servicesFor, VERSION } from './runtime.js';
@@ -65,13 +66,14 @@ export async function startServer(
     },
     'entitle is ready',
   );
-  const jobs = [schedulePruneUsage(services, clock, app.log)];
+  const scheduler = createScheduler({ services, clock, log: app.log, jobs: allJobs(services) });
+  if (config.jobs) scheduler.start();
   return {
     app,
     services,
     url,
     async close() {
-      for (const job of jobs) job.stop();
+      await scheduler.stop();
       await app.close();
       await store.close();
     },

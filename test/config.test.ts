@@ -40,6 +40,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ tokenJwksUrl: 'ftp://x' }, {})).toThrow(/JWKS URL must be an http/);
   });
 
+  it('runs the jobs in-process unless told not to', () => {
+    expect(loadConfig({}, {}).jobs).toBe(true);
+    expect(loadConfig({}, { ENTITLE_JOBS: 'false' }).jobs).toBe(false);
+    expect(loadConfig({ jobs: 'false' }, { ENTITLE_JOBS: 'true' }).jobs).toBe(false);
+    expect(() => loadConfig({}, { ENTITLE_JOBS: 'no' })).toThrow(
+      "jobs must be true or false, got 'no'",
+    );
+  });
+
   it('parses token lifetimes', () => {
     expect(parseDuration('3600')).toBe(3600);
     expect(parseDuration('90m')).toBe(5400);

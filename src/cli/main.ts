@@ -39,9 +39,15 @@ interface StoreFlags {
   tokenJwksUrl?: string;
 }
 
-function overridesOf(
-  flags: StoreFlags & { port?: string; host?: string; logLevel?: string },
-): ConfigOverrides {
+interface ServeFlags extends StoreFlags {
+  port?: string;
+  host?: string;
+  logLevel?: string;
+  /** false with --no-jobs. */
+  jobs?: boolean;
+}
+
+function overridesOf(flags: ServeFlags): ConfigOverrides {
   return {
     dataDir: flags.dataDir,
     databaseUrl: flags.databaseUrl,
@@ -52,6 +58,7 @@ function overridesOf(
     port: flags.port,
     host: flags.host,
     logLevel: flags.logLevel,
+    jobs: flags.jobs === false ? 'false' : undefined,
   };
 }
 
@@ -61,8 +68,9 @@ storeOptions(
     .description('run the HTTP server (migrates the database first)')
     .option('--port <port>', 'TCP port (ENTITLE_PORT, default 8080)')
     .option('--host <host>', 'listen address (ENTITLE_HOST, default 0.0.0.0)')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (ENTITLE_LOG_LEVEL)'),
-).action(async (flags: StoreFlags & { port?: string; host?: string; logLevel?: string }) => {
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (ENTITLE_LOG_LEVEL)')
+    .option('--no-jobs', 'do not run the scheduled jobs here (ENTITLE_JOBS=false)'),
+).action(async (flags: ServeFlags) => {
   // Loaded only to serve: the other commands start faster without the HTTP stack.
   const { startServer } = await import('../server.js');
   const server = await startServer(loadConfig(overridesOf(flags)), (line) => {
@@ -76,6 +84,24 @@ storeOptions(
         server.app.log.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+});
+
+storeOptions(
+  program
+    .command('worker')
+    .description('run the scheduled jobs without the HTTP server (expiry, webhooks, upstream)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (ENTITLE_LOG_LEVEL)'),
+).action(async (flags: ServeFlags) => {
+  const { startWorker } = await import('../worker.js');
+  const worker = await startWorker(loadConfig(overridesOf(flags)));
+  const stop = () => {
+    worker.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
     );
   };
   process.once('SIGINT', stop);

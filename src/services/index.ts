@@ -5,6 +5,7 @@ import { eventService } from './events.js';
 import { groupService } from './groups.js';
 import { installService } from './installs.js';
 import { instanceService } from './instances.js';
+import { jobService } from './jobs.js';
 import { licenseService } from './licenses.js';
 import { productService } from './products.js';
 import { signingKeyService } from './signing-keys.js';
@@ -61,6 +62,7 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
     validation: validationService(store, options.keySecret),
     subscriptions: subscriptionService(store, options.usageReader),
     usage: usageService(store, { retentionDays: options.usageRetentionDays }),
+    jobs: jobService(store),
   };
 }
 

@@ -26,6 +26,7 @@ export interface Database {
   group_licenses: GroupLicensesTable;
   orders: OrdersTable;
   order_items: OrderItemsTable;
+  job_runs: JobRunsTable;
 }
 
 export interface AccountsTable {
@@ -321,3 +322,17 @@ export type NewProductRow = Insertable<ProductsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type NewEventRow = Insertable<EventsTable>;
 export type NewTokenRow = Insertable<TokensTable>;
+
+export interface JobRunsTable {
+  name: string;
+  /** The process holding the current pass, while it runs. */
+  holder: string | null;
+  /** A holder that dies is replaced once its lease ends. */
+  lease_until: string | null;
+  last_started_at: string | null;
+  last_finished_at: string | null;
+  /** 'ok' | 'failed'. */
+  last_outcome: string | null;
+  /** JSON: what the last pass did. */
+  last_summary: string | null;
+}

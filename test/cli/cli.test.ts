@@ -166,6 +166,32 @@ describe('entitle CLI', () => {
     }
   });
 
+  it('worker: runs the scheduled jobs without a listener and stops cleanly', async () => {
+    // A data dir of its own: on the shared one the servers above already ran this period's pass.
+    const fresh = mkdtempSync(join(tmpdir(), 'entitle-worker-'));
+    const child = spawn(process.execPath, [CLI, 'worker'], {
+      env: { ...env, ENTITLE_DATA_DIR: fresh, ENTITLE_LOG_LEVEL: 'debug' },
+    });
+    const passes = await new Promise<Record<string, unknown>[]>((resolvePromise, reject) => {
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const entries = stdout
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+        if (entries.some((e) => e.msg === 'job pass done')) resolvePromise(entries);
+      });
+      child.on('exit', (code) => {
+        reject(new Error(`entitle worker exited with ${String(code)}`));
+      });
+    });
+    expect(passes.map((e) => e.msg)).toContain('entitle worker is running');
+    expect(passes.find((e) => e.msg === 'job pass done')).toMatchObject({ job: 'usage.prune' });
+    expect(await stop(child)).toBe(0);
+    rmSync(fresh, { recursive: true, force: true });
+  });
+
   it('migrate: applies the migrations to a new database, then reports it up to date', () => {
     const fresh = mkdtempSync(join(tmpdir(), 'entitle-migrate-'));
     try {

@@ -4,6 +4,7 @@ import * as licenses from './0002_licenses.js';
 import * as subscriptions from './0003_subscriptions.js';
 import * as usage from './0004_usage.js';
 import * as groups from './0005_groups.js';
+import * as jobs from './0006_jobs.js';
 
 /** Every migration, in order. Names are permanent: never rename or reorder one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_subscriptions': subscriptions,
   '0004_usage': usage,
   '0005_groups': groups,
+  '0006_jobs': jobs,
 };
