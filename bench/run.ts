@@ -246,11 +246,17 @@ function accountId(i: number): string {
   return `acct-${String(i).padStart(6, '0')}`;
 }
 
+/** BENCH_ONLY=validate,usage: run only scenarios whose name contains one of these (and the baseline). */
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter((word) => word !== '');
+
 async function load(
   scenario: string,
   url: string,
   options: Partial<autocannon.Options> = {},
 ): Promise<Figure> {
+  const wanted =
+    ONLY.length === 0 || scenario.startsWith('baseline') || ONLY.some((w) => scenario.includes(w));
+  if (!wanted) return { scenario, requestsPerSecond: 0, p50Ms: 0, p99Ms: 0, errors: 0, non2xx: 0 };
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -321,7 +327,11 @@ try {
     }),
   );
   const entitlePort = await freePort();
-  children.push(start([CLI, 'serve'], { ...env, ENTITLE_PORT: String(entitlePort) }));
+  // BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops (bench/profile.ts reads it).
+  const profile = process.env.BENCH_PROFILE;
+  const profiling =
+    profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`];
+  children.push(start([...profiling, CLI, 'serve'], { ...env, ENTITLE_PORT: String(entitlePort) }));
   const base = `http://127.0.0.1:${String(basePort)}`;
   const entitle = `http://127.0.0.1:${String(entitlePort)}`;
   await waitUntilReady(`${base}/ping`);

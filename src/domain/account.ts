@@ -39,6 +39,12 @@ export const AccountSettingsSchema = Type.Object(
       ],
       { description: "Shown in the account's licensing status (BlackBerry messageOfTheDay)." },
     ),
+    reminderDays: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 365 }), Type.Null()], {
+        description:
+          "Days before a license's expiry that license.expiring is recorded; absent or null: 30.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

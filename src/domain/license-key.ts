@@ -19,8 +19,13 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  *
  *   The check symbol (see `weightedSum`) catches EVERY single-symbol substitution and EVERY
  *   transposition of two adjacent different symbols, deterministically; the MAC makes a forged or
- *   otherwise mistyped key pass with probability 2^-40 (≤ 2^-30 as required). Either failure is
- *   BAD_CHECK, decided without touching the store.
+ *   otherwise mistyped key pass with probability 2^-40 (≤ 2^-30 as required). A failed check
+ *   symbol is BAD_CHECK, decided without touching the store.
+ * - `upstream`: a key of native shape whose check symbol holds but whose MAC is not this server's:
+ *   a native key of another Entitle server, typically the vendor's upstream this one federates
+ *   with (see docs/federation.md). Like `opaque`, it is a key only once registered here (an
+ *   upstream fetch registers the keys it brings); unregistered, it reads as a bad key. A forger
+ *   who fixes the check symbol therefore costs one indexed lookup, never a licence.
  *   Input is case-insensitive, follows Crockford's aliases (`I`/`L` → `1`, `O` → `0`) and ignores
  *   spaces and dashes anywhere; the normalized form is the upper-case canonical grouping.
  * - `netprofiler`: foreign keys of NetProfiler's shape, 8 dash-separated groups of 5 of
@@ -45,7 +50,13 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  * import should run `recognizeKey` on every foreign key and report BAD_CHECK as this collision.
  */
 
-export type KeyScheme = 'native' | 'netprofiler' | 'hp' | 'opaque';
+export type KeyScheme = 'native' | 'upstream' | 'netprofiler' | 'hp' | 'opaque';
+export const KEY_SCHEMES = ['native', 'upstream', 'netprofiler', 'hp', 'opaque'] as const;
+
+/** Schemes whose keys mean something only when registered: unknown, they are no key at all. */
+export function onlyWhenRegistered(scheme: KeyScheme): boolean {
+  return scheme === 'opaque' || scheme === 'upstream';
+}
 
 /** BAD_FORMAT: not a key of any scheme; BAD_CHECK: looks native but the check value fails. */
 export type KeyRejection = 'BAD_FORMAT' | 'BAD_CHECK';
@@ -181,8 +192,19 @@ function recognizeNative(text: string, secret: Uint8Array): RecognizedKey | unde
   const expected = Buffer.from(macSymbols(canonical.slice(0, BODY_SYMBOLS), secret));
   const given = Buffer.from(symbols.slice(BODY_SYMBOLS, BODY_SYMBOLS + MAC_SYMBOLS));
   // Constant time, so response timing cannot guide a forger symbol by symbol.
-  if (!timingSafeEqual(expected, given)) return BAD_CHECK;
-  return { ok: true, scheme: 'native', normalized: groupSymbols(canonical) };
+  const scheme = timingSafeEqual(expected, given) ? 'native' : 'upstream';
+  return { ok: true, scheme, normalized: groupSymbols(canonical) };
+}
+
+/** The HMAC key of a secret, derived once per secret object (validation runs this per request). */
+const derivedKeys = new WeakMap<Uint8Array, Buffer>();
+function derivedKey(secret: Uint8Array): Buffer {
+  let key = derivedKeys.get(secret);
+  if (key === undefined) {
+    key = createHash('sha256').update(KEY_DERIVATION_TAG).update(secret).digest();
+    derivedKeys.set(secret, key);
+  }
+  return key;
 }
 
 /**
@@ -191,7 +213,7 @@ function recognizeNative(text: string, secret: Uint8Array): RecognizedKey | unde
  * differ only by trailing zero bytes would otherwise issue the same keys.
  */
 function macSymbols(body: string, secret: Uint8Array): number[] {
-  const key = createHash('sha256').update(KEY_DERIVATION_TAG).update(secret).digest();
+  const key = derivedKey(secret);
   const mac = createHmac('sha256', key).update(MAC_TAG).update(body, 'ascii').digest();
   return bytesToSymbols(mac, MAC_SYMBOLS);
 }

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { AccountId } from './account.js';
+import { KEY_SCHEMES } from './license-key.js';
 
 /** What a license licenses (BlueXP): a node, capacity, a data service, or a feature. */
 export const LICENSE_KINDS = ['node', 'capacity', 'data-service', 'feature'] as const;
@@ -226,7 +227,7 @@ export const LicenseSchema = Type.Object(
       description: 'Unique serial number (HP serial_no, BlueXP serial).',
     }),
     key: Type.String(),
-    keyScheme: Type.Enum(['native', 'netprofiler', 'hp', 'opaque']),
+    keyScheme: Type.Enum(KEY_SCHEMES),
     accountId: AccountId,
     productId: Type.Union([Type.Integer(), Type.Null()]),
     kind: Type.Enum(LICENSE_KINDS),
@@ -269,6 +270,14 @@ const issueFields = {
       minLength: 1,
       maxLength: 256,
       description: 'A key issued elsewhere, to register; a native key is generated when absent.',
+    }),
+  ),
+  serialNumber: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 999_999_999_999_999,
+      description:
+        'A serial number issued elsewhere (e.g. a BlueXP serial), to keep; assigned when absent. Unique.',
     }),
   ),
   kind: Type.Optional(Type.Enum(LICENSE_KINDS)),

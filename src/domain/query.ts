@@ -138,7 +138,8 @@ function parseFilter(spec: CollectionSpec, text: string | undefined): Condition[
       throw new QuerySyntaxError(`expected a field name, found '${fieldToken.text}'`);
     }
     const field = fieldToken.text;
-    const fieldSpec = spec.fields[field];
+    // Own fields only: `constructor`, `__proto__`… are not fields.
+    const fieldSpec = Object.hasOwn(spec.fields, field) ? spec.fields[field] : undefined;
     if (fieldSpec === undefined || fieldSpec.filterable === false) {
       throw new QuerySyntaxError(
         `unknown field '${field}'; filterable fields: ${filterableFields(spec).join(', ')}`,
@@ -290,7 +291,7 @@ function parseOrderBy(spec: CollectionSpec, text: string | undefined): OrderTerm
     if (field === undefined || field === '' || extra !== undefined) {
       throw new QuerySyntaxError(`'${part.trim()}' is not of the form 'field [asc|desc]'`);
     }
-    const fieldSpec = spec.fields[field];
+    const fieldSpec = Object.hasOwn(spec.fields, field) ? spec.fields[field] : undefined;
     if (fieldSpec === undefined || fieldSpec.sortable === false) {
       throw new QuerySyntaxError(
         `unknown field '${field}'; sortable fields: ${sortableFields(spec).join(', ')}`,

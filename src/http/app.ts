@@ -1,5 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { Clock } from '../domain/clock.js';
 import type { Services } from '../services/index.js';
 import { blackberryFacade } from './compat/blackberry/index.js';
@@ -7,14 +13,22 @@ import { blueXpFacade } from './compat/bluexp/index.js';
 import { HP_PREFIX, hpFacade } from './compat/hp/index.js';
 import { NETPROFILER_PREFIX, netProfilerFacade } from './compat/netprofiler/index.js';
 import { healthRoutes } from './health.js';
+import { maskKeys } from './log.js';
 import { authPlugin } from './plugins/auth.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { errorsPlugin, handleError } from './plugins/errors.js';
+import { handleAstraError } from './compat/astra/problems.js';
+import { handleBlackBerryError } from './compat/blackberry/errors.js';
+import { handleBlueXpError } from './compat/bluexp/errors.js';
+import { handleHpError } from './compat/hp/errors.js';
+import { handleNetProfilerError } from './compat/netprofiler/errors.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { requestIdOf, requestIdPlugin } from './plugins/request-id.js';
 import { ProblemSchema } from './problems.js';
 import type { App, RouteDeps } from './types.js';
 import { accountRoutes } from './v1/accounts/index.js';
+import { activationTokenRoutes } from './v1/activation-tokens/index.js';
+import { upstreamRoutes } from './v1/upstream/index.js';
 import { complianceRoutes } from './v1/compliance/index.js';
 import { groupRoutes } from './v1/groups/index.js';
 import { instanceRoutes } from './v1/instances/index.js';
@@ -29,6 +43,7 @@ import { productRoutes } from './v1/products/index.js';
 import { subscriptionRoutes } from './v1/subscriptions/index.js';
 import { createToken } from './v1/tokens/create.js';
 import { usageRoutes } from './v1/usage/index.js';
+import { webhookRoutes } from './v1/webhooks/index.js';
 import { registerAstra } from './compat/astra/index.js';
 
 export interface AppOptions {
@@ -45,6 +60,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     genReqId: requestIdOf,
+    frameworkErrors: routerError,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     ajv: {
@@ -84,12 +100,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
   activationRoutes(app, deps);
   validateRoutes(app, deps);
   subscriptionRoutes(app, deps);
+  activationTokenRoutes(app, deps);
+  upstreamRoutes(app, deps);
   certificateRoute(app, deps);
   listEvents(app, deps);
   createToken(app, deps);
   listKeys(app, deps);
   rotateKeys(app, deps);
   usageRoutes(app, deps);
+  webhookRoutes(app, deps);
   await registerAstra(app, deps);
   await app.register(blueXpFacade(deps), { prefix: '/license' });
   await app.register(netProfilerFacade(deps), { prefix: NETPROFILER_PREFIX });
@@ -98,4 +117,32 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   await app.ready();
   return app;
+}
+
+type ErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown;
+
+/** Which error handler answers a path, by the prefix of the surface it belongs to. */
+const SURFACE_ERROR_HANDLERS: [RegExp, ErrorHandler][] = [
+  [/^\/accounts\/[^/]*\/core\/v1(\/|$)/, handleAstraError],
+  [/^\/license(\/|$)/, handleBlueXpError],
+  [/^\/api\/mgmt\.licenses\/1\.0(\/|$)/, handleNetProfilerError],
+  [/^\/sdn\/v2\.0\/licenses(\/|$)/, handleHpError],
+  [/^\/[^/]*\/api\/v1(\/|$)/, handleBlackBerryError],
+];
+
+/**
+ * The router refuses a path parameter with bad percent-encoding (400) or longer than
+ * `maxParamLength` (414) before any route scope is chosen, so without this no error handler sees
+ * it and Fastify answers its own body: answer with the handler of the surface the path is under.
+ */
+function routerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // The router's message quotes the whole URL, where a `?key=` is a secret: it is logged.
+  error.message = error.message.replace(request.url, maskKeys(request.url));
+  const path = request.url.split('?')[0] ?? '/';
+  // As sent, then as the router reads it (duplicate slashes ignored).
+  const candidates = [path, path.replace(/\/{2,}/g, '/')];
+  const handler =
+    SURFACE_ERROR_HANDLERS.find(([prefix]) => candidates.some((p) => prefix.test(p)))?.[1] ??
+    handleError;
+  handler(error, request, reply);
 }

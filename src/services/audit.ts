@@ -1,5 +1,6 @@
 import type { Tx } from '../store/database.js';
 import { insertEvent } from '../store/events.repository.js';
+import { enqueueDeliveries } from '../store/webhooks.repository.js';
 import type { ServiceContext } from './context.js';
 
 export interface Change {
@@ -11,8 +12,22 @@ export interface Change {
   after?: unknown;
 }
 
-/** Writes the event row of a change inside the use case's own transaction. */
-export async function recordChange(tx: Tx, ctx: ServiceContext, change: Change): Promise<void> {
+export interface RecordOptions {
+  /** Queue the webhook delivery for this endpoint only (test pings), not for every subscriber. */
+  onlyEndpoint?: string;
+}
+
+/**
+ * Writes the event row of a change inside the use case's own transaction, and with it one
+ * webhook delivery per endpoint that wants it (the outbox: committed or rolled back together).
+ * Answers the event id.
+ */
+export async function recordChange(
+  tx: Tx,
+  ctx: ServiceContext,
+  change: Change,
+  options: RecordOptions = {},
+): Promise<number> {
   const summary =
     change.before === undefined && change.after === undefined
       ? null
@@ -20,8 +35,9 @@ export async function recordChange(tx: Tx, ctx: ServiceContext, change: Change):
           ...(change.before === undefined ? {} : { before: change.before }),
           ...(change.after === undefined ? {} : { after: change.after }),
         };
-  await insertEvent(tx, {
-    at: ctx.clock.now().toISOString(),
+  const at = ctx.clock.now().toISOString();
+  const id = await insertEvent(tx, {
+    at,
     type: change.type,
     actor: ctx.principal.subject,
     actorRole: ctx.principal.role,
@@ -31,4 +47,10 @@ export async function recordChange(tx: Tx, ctx: ServiceContext, change: Change):
     summary,
     requestId: ctx.requestId,
   });
+  await enqueueDeliveries(
+    tx,
+    { id, type: change.type, accountId: change.accountId, at },
+    options.onlyEndpoint,
+  );
+  return id;
 }

@@ -9,6 +9,7 @@ import {
   type OrderInput,
 } from '../domain/group.js';
 import { requireAccount, requireRole, type Principal } from '../domain/principal.js';
+import { connected, NEVER_CONTACTED } from '../domain/upstream.js';
 import { findAccount } from '../store/accounts.repository.js';
 import type { Executor, Store } from '../store/database.js';
 import {
@@ -24,8 +25,11 @@ import {
   updateGroup,
 } from '../store/groups.repository.js';
 import { findLicense } from '../store/licenses.repository.js';
+import { findUpstreamLink } from '../store/upstream.repository.js';
 import { recordChange } from './audit.js';
 import type { ServiceContext } from './context.js';
+
+const NEVER = new Date(0).toISOString();
 
 export interface LicensingStatus {
   orgId: string | null;
@@ -245,16 +249,28 @@ export function groupService(store: Store) {
     },
 
     /**
-     * The account's licensing status. Until federation with an upstream server exists, this
-     * server is the licensing infrastructure: always connected, last contact now.
+     * The account's licensing status. Without an upstream, this server is the licensing
+     * infrastructure: connected, last contact now. With one, the upstream's recorded health: a
+     * server never contacted reports the epoch as its last contact. Answered whether or not the
+     * upstream is reachable: nothing here calls it.
      */
     async licensingStatus(ctx: ServiceContext, accountId: string): Promise<LicensingStatus> {
-      const found = await store.read((db) => account(db, ctx.principal, accountId));
+      const [found, link] = await store.read(
+        async (db) =>
+          [
+            await account(db, ctx.principal, accountId),
+            await findUpstreamLink(db, accountId),
+          ] as const,
+      );
+      const federated = found.settings.upstreamUrl !== null;
+      const health = link ?? NEVER_CONTACTED;
       return {
         orgId: found.orgId,
         groupLicensing: found.settings.groupLicensing,
-        connectedToLicensingInfrastructure: true,
-        licensingInfrastructureLastContact: ctx.clock.now().toISOString(),
+        connectedToLicensingInfrastructure: federated ? connected(health) : true,
+        licensingInfrastructureLastContact: federated
+          ? (health.lastContactAt ?? NEVER)
+          : ctx.clock.now().toISOString(),
         messageOfTheDay: found.settings.messageOfTheDay,
       };
     },

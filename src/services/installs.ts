@@ -6,7 +6,7 @@ import {
   type KeysRequest,
   type UninstallResult,
 } from '../domain/license.js';
-import { recognizeKey, UNRECOGNIZED_LICENSE } from '../domain/license-key.js';
+import { onlyWhenRegistered, recognizeKey, UNRECOGNIZED_LICENSE } from '../domain/license-key.js';
 import { requireAccount, requireRole } from '../domain/principal.js';
 import { missingAccounts } from '../store/accounts.repository.js';
 import type { Store, Tx } from '../store/database.js';
@@ -29,9 +29,42 @@ export interface KeyOutcome<R> {
   result: R;
 }
 
-interface Target {
+export interface InstallTarget {
   accountId: string;
   instance: Instance | null;
+}
+
+/**
+ * Where keys (or a redeemed token's licenses) go: the named instance or the instance token's own,
+ * else an account named outright. Appliance roles only.
+ */
+export async function installTarget(
+  tx: Tx,
+  ctx: ServiceContext,
+  request: Pick<KeysRequest, 'instance' | 'accountId'>,
+): Promise<InstallTarget> {
+  requireRole(ctx.principal, ['operator', 'admin', 'service', 'instance']);
+  const instanceId = request.instance ?? ctx.principal.instance;
+  if (instanceId !== undefined) {
+    assertActsFor(ctx.principal, instanceId);
+    const instance = await visibleInstance(tx, ctx.principal, instanceId);
+    if (request.accountId !== undefined && request.accountId !== instance.accountId) {
+      throw new InvalidFields([
+        { name: 'accountId', reason: 'must be the account of the instance' },
+      ]);
+    }
+    return { accountId: instance.accountId, instance };
+  }
+  if (request.accountId === undefined) {
+    throw new InvalidFields([{ name: 'instance', reason: 'name an instance or an accountId' }]);
+  }
+  requireAccount(ctx.principal, 'Account', request.accountId);
+  if ((await missingAccounts(tx, [request.accountId])).length > 0) {
+    throw new InvalidFields([
+      { name: 'accountId', reason: `no such account: ${request.accountId}` },
+    ]);
+  }
+  return { accountId: request.accountId, instance: null };
 }
 
 /**
@@ -40,35 +73,10 @@ interface Target {
  * ("Unrecognized License"), so the install shows it, as NetProfiler does.
  */
 export function installService(store: Store, keySecret: Uint8Array) {
-  async function targetOf(tx: Tx, ctx: ServiceContext, request: KeysRequest): Promise<Target> {
-    requireRole(ctx.principal, ['operator', 'admin', 'service', 'instance']);
-    const instanceId = request.instance ?? ctx.principal.instance;
-    if (instanceId !== undefined) {
-      assertActsFor(ctx.principal, instanceId);
-      const instance = await visibleInstance(tx, ctx.principal, instanceId);
-      if (request.accountId !== undefined && request.accountId !== instance.accountId) {
-        throw new InvalidFields([
-          { name: 'accountId', reason: 'must be the account of the instance' },
-        ]);
-      }
-      return { accountId: instance.accountId, instance };
-    }
-    if (request.accountId === undefined) {
-      throw new InvalidFields([{ name: 'instance', reason: 'name an instance or an accountId' }]);
-    }
-    requireAccount(ctx.principal, 'Account', request.accountId);
-    if ((await missingAccounts(tx, [request.accountId])).length > 0) {
-      throw new InvalidFields([
-        { name: 'accountId', reason: `no such account: ${request.accountId}` },
-      ]);
-    }
-    return { accountId: request.accountId, instance: null };
-  }
-
   async function installOne(
     tx: Tx,
     ctx: ServiceContext,
-    target: Target,
+    target: InstallTarget,
     raw: string,
   ): Promise<InstallResult> {
     const recognition = recognizeKey(raw, keySecret);
@@ -77,7 +85,7 @@ export function installService(store: Store, keySecret: Uint8Array) {
     const at = now.toISOString();
     const license = await findLicense(tx, { key: recognition.normalized });
     if (license === undefined) {
-      if (recognition.scheme === 'opaque') return 'License key format not supported';
+      if (onlyWhenRegistered(recognition.scheme)) return 'License key format not supported';
       const stored = await storeUnrecognized(
         tx,
         ctx,
@@ -109,13 +117,13 @@ export function installService(store: Store, keySecret: Uint8Array) {
   async function uninstallOne(
     tx: Tx,
     ctx: ServiceContext,
-    target: Target,
+    target: InstallTarget,
     raw: string,
   ): Promise<UninstallResult> {
     const recognition = recognizeKey(raw, keySecret);
     if (!recognition.ok) return 'License key format not supported';
     const license = await findLicense(tx, { key: recognition.normalized });
-    if (license === undefined && recognition.scheme === 'opaque')
+    if (license === undefined && onlyWhenRegistered(recognition.scheme))
       return 'License key format not supported';
     if (license === undefined || license.accountId !== target.accountId) return 'not installed';
     const at = ctx.clock.now().toISOString();
@@ -141,7 +149,7 @@ export function installService(store: Store, keySecret: Uint8Array) {
   return {
     install(ctx: ServiceContext, request: KeysRequest): Promise<KeyOutcome<InstallResult>[]> {
       return store.transaction('license.install', async (tx) => {
-        const target = await targetOf(tx, ctx, request);
+        const target = await installTarget(tx, ctx, request);
         const outcomes: KeyOutcome<InstallResult>[] = [];
         for (const key of request.keys)
           outcomes.push({ key, result: await installOne(tx, ctx, target, key) });
@@ -151,7 +159,7 @@ export function installService(store: Store, keySecret: Uint8Array) {
 
     uninstall(ctx: ServiceContext, request: KeysRequest): Promise<KeyOutcome<UninstallResult>[]> {
       return store.transaction('license.uninstall', async (tx) => {
-        const target = await targetOf(tx, ctx, request);
+        const target = await installTarget(tx, ctx, request);
         const outcomes: KeyOutcome<UninstallResult>[] = [];
         for (const key of request.keys)
           outcomes.push({ key, result: await uninstallOne(tx, ctx, target, key) });
@@ -164,7 +172,7 @@ export function installService(store: Store, keySecret: Uint8Array) {
 async function storeUnrecognized(
   tx: Tx,
   ctx: ServiceContext,
-  target: Target,
+  target: InstallTarget,
   key: string,
   scheme: LicenseRecord['keyScheme'],
 ): Promise<LicenseRecord> {

@@ -101,9 +101,28 @@ export async function bindToInstance(
   return next;
 }
 
-/** A new license's serial number (from the sequence) and BlueXP resource id. */
-export async function newLicenseIdentity(tx: Tx): Promise<{ id: string; serialNumber: number }> {
-  const serialNumber = await nextValue(tx, 'license_serial', FIRST_SERIAL);
+/**
+ * A new license's serial number and BlueXP resource id: the caller's serial when it keeps one
+ * issued elsewhere (409 naming `serialNumber` if taken), else the next of the sequence that no kept
+ * serial has taken.
+ */
+export async function newLicenseIdentity(
+  tx: Tx,
+  chosen?: number,
+): Promise<{ id: string; serialNumber: number }> {
+  let serialNumber: number;
+  if (chosen !== undefined) {
+    if ((await findLicense(tx, { serialNumber: chosen })) !== undefined) {
+      throw new Conflict(`A license with serial number ${String(chosen)} already exists.`, [
+        { name: 'serialNumber', reason: 'another license has this serial number' },
+      ]);
+    }
+    serialNumber = chosen;
+  } else {
+    do {
+      serialNumber = await nextValue(tx, 'license_serial', FIRST_SERIAL);
+    } while ((await findLicense(tx, { serialNumber })) !== undefined);
+  }
   return { id: licenseResourceId(serialNumber, randomUUID()), serialNumber };
 }
 
@@ -163,7 +182,7 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
             normalized: generateNativeKey(randomBytes(32), options.keySecret),
           }
         : recognized(input.key, options.keySecret, name('key'));
-    const identity = await newLicenseIdentity(tx);
+    const identity = await newLicenseIdentity(tx, input.serialNumber);
     const now = ctx.clock.now().toISOString();
     return {
       ...identity,
@@ -202,11 +221,12 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
     input: LicenseIssue,
     field = '',
   ): Promise<License> {
-    const record = await build(tx, ctx, input, field);
+    let record: LicenseRecord;
     try {
+      record = await build(tx, ctx, input, field);
       await insertLicense(tx, record);
     } catch (error) {
-      // In a batch, a taken key is named by its item, like every other error of the batch.
+      // In a batch, a taken key or serial is named by its item, like every other error of the batch.
       if (error instanceof Conflict && field !== '') {
         throw new Conflict(
           error.message,
@@ -226,6 +246,12 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
   }
 
   return {
+    /**
+     * Issues a license inside another use case's transaction (a token redemption, an upstream
+     * import); that use case has checked who may do it.
+     */
+    issueWithin: issueIn,
+
     /** Issues one license (operators). A native key is generated unless one is registered. */
     issue(ctx: ServiceContext, input: LicenseIssue): Promise<License> {
       requireRole(ctx.principal, ['operator']);

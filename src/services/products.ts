@@ -30,30 +30,42 @@ type ProductWrite = Pick<
   'slug' | 'name' | 'group' | 'description' | 'features' | 'metrics'
 >;
 
-/** The catalog: every token may read it, only operators change it. */
-export function productService(store: Store) {
+/**
+ * The catalog: every token may read it, only operators change it. `catalogChanged` runs after a
+ * product is changed or removed (validation's product cache listens).
+ */
+export function productService(store: Store, catalogChanged: () => void = () => undefined) {
+  async function createIn(tx: Tx, ctx: ServiceContext, input: ProductInput): Promise<Product> {
+    const fields = checked(normalize(input));
+    const now = ctx.clock.now().toISOString();
+    const product = await insertProduct(tx, {
+      ...fields,
+      id: input.id,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await recordChange(tx, ctx, {
+      type: 'product.created',
+      accountId: null,
+      resourceType: 'product',
+      resourceId: String(product.id),
+      after: product,
+    });
+    return product;
+  }
+
   return {
-    async create(ctx: ServiceContext, input: ProductInput): Promise<Product> {
+    /** Adds a product to the catalog (operators). */
+    create(ctx: ServiceContext, input: ProductInput): Promise<Product> {
       requireRole(ctx.principal, ['operator']);
-      const fields = checked(normalize(input));
-      const now = ctx.clock.now().toISOString();
-      return store.transaction('product.create', async (tx) => {
-        const product = await insertProduct(tx, {
-          ...fields,
-          id: input.id,
-          createdAt: now,
-          updatedAt: now,
-        });
-        await recordChange(tx, ctx, {
-          type: 'product.created',
-          accountId: null,
-          resourceType: 'product',
-          resourceId: String(product.id),
-          after: product,
-        });
-        return product;
-      });
+      return store.transaction('product.create', (tx) => createIn(tx, ctx, input));
     },
+
+    /**
+     * Adds a product inside another use case's transaction (an upstream fetch mirroring the
+     * vendor's catalog entry); that use case has checked who may do it.
+     */
+    createWithin: createIn,
 
     list(_ctx: ServiceContext, params: RawListParams): Promise<Page<Product>> {
       const query = parseListQuery(productsCollection, params);
@@ -103,6 +115,7 @@ export function productService(store: Store) {
           before: current,
         });
       });
+      catalogChanged();
     },
   };
 
@@ -113,7 +126,7 @@ export function productService(store: Store) {
     apply: (current: Product) => ProductWrite,
   ): Promise<Product> {
     requireRole(ctx.principal, ['operator']);
-    return store.transaction(useCase, async (tx) => {
+    const changed = await store.transaction(useCase, async (tx) => {
       const current = await mustFind(tx, idOrSlug);
       const next: Product = {
         ...checked(apply(current)),
@@ -132,6 +145,8 @@ export function productService(store: Store) {
       });
       return next;
     });
+    catalogChanged();
+    return changed;
   }
 }
 

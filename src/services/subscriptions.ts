@@ -241,6 +241,12 @@ export function subscriptionService(store: Store, usage: UsageReader = storeUsag
   }
 
   return {
+    /**
+     * The pending charge of `subscription`'s period ending at `at`, with its event, in the
+     * caller's transaction: the lifecycle charges a period its expiry closes (services/lifecycle.ts).
+     */
+    chargePeriod: charge,
+
     /** Creates a subscription (operators). Its accounts and product must exist. */
     create(ctx: ServiceContext, input: SubscriptionCreate): Promise<Subscription> {
       requireRole(ctx.principal, ['operator']);
@@ -306,7 +312,7 @@ export function subscriptionService(store: Store, usage: UsageReader = storeUsag
           actor: ctx.principal.subject,
         });
         return subscriptionResource(
-          await commit(tx, ctx, current, proposed, 'subscription.replaced'),
+          await commit(tx, ctx, current, proposed, 'subscription.updated'),
         );
       });
     },

@@ -7,7 +7,7 @@ import {
   type ValidateRequest,
   type Verdict,
 } from '../domain/license.js';
-import { recognizeKey } from '../domain/license-key.js';
+import { onlyWhenRegistered, recognizeKey } from '../domain/license-key.js';
 import type { Product } from '../domain/product.js';
 import { accountScope, requireAccount, requireRole, type Principal } from '../domain/principal.js';
 import type { Executor, Store } from '../store/database.js';
@@ -20,6 +20,7 @@ import {
   type LicenseRecord,
 } from '../store/licenses.repository.js';
 import { findProduct } from '../store/products.repository.js';
+import type { ProductCache } from './product-cache.js';
 import type { ServiceContext } from './context.js';
 import { assertActsFor, visibleInstance } from './instances.js';
 import { withValidity } from './licenses.js';
@@ -45,7 +46,7 @@ export interface ValidationResult extends Verdict {
 const SEEN_EVERY_MS = 60_000;
 
 /** "Am I licensed?": validation, is-licensed and the compliance level. The hot paths. */
-export function validationService(store: Store, keySecret: Uint8Array) {
+export function validationService(store: Store, keySecret: Uint8Array, products: ProductCache) {
   return {
     /** A verdict, never an HTTP error for a wrong key: unknown and malformed keys are verdicts too. */
     async validate(ctx: ServiceContext, request: ValidateRequest): Promise<ValidationResult> {
@@ -67,7 +68,7 @@ export function validationService(store: Store, keySecret: Uint8Array) {
           instance?.id ?? null,
         );
         const license = found?.license;
-        if (license === undefined && recognition.scheme === 'opaque') {
+        if (license === undefined && onlyWhenRegistered(recognition.scheme)) {
           // Only registration makes an opaque string a key: unregistered, it is no key at all.
           return { verdict: unknown('BAD_FORMAT', 'License key format not supported.'), instance };
         }
@@ -82,7 +83,7 @@ export function validationService(store: Store, keySecret: Uint8Array) {
           };
         }
         const product =
-          license.productId === null ? undefined : await findProduct(db, license.productId);
+          license.productId === null ? undefined : await products.get(db, license.productId);
         const requested =
           request.product === undefined
             ? undefined

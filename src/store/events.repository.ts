@@ -48,8 +48,9 @@ export const eventsCollection: CollectionSpec = {
   maxLimit: 1000,
 };
 
-export async function insertEvent(db: Executor, event: NewAuditEvent): Promise<void> {
-  await db
+/** Inserts an event row; answers its id. */
+export async function insertEvent(db: Executor, event: NewAuditEvent): Promise<number> {
+  const row = await db
     .insertInto('events')
     .values({
       at: event.at,
@@ -62,7 +63,9 @@ export async function insertEvent(db: Executor, event: NewAuditEvent): Promise<v
       summary: event.summary === null ? null : JSON.stringify(event.summary),
       request_id: event.requestId,
     })
-    .execute();
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
 
 /** Lists events; `scope` null means every event, otherwise only events of those accounts. */

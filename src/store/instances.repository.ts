@@ -1,7 +1,7 @@
 import type { Instance } from '../domain/instance.js';
 import { Conflict, InUse } from '../domain/errors.js';
 import type { CollectionSpec, ListQuery } from '../domain/query.js';
-import type { Executor } from './database.js';
+import { preparedQuery, type Executor } from './database.js';
 import { isForeignKeyViolation, isUniqueViolation } from './errors.js';
 import { listPage, type Page } from './list.js';
 import type { InstancesTable } from './schema.js';
@@ -70,8 +70,13 @@ function toRow(instance: Instance): InstancesTable {
   };
 }
 
+/** Parameter: the id. Prepared once: validation looks the calling instance up on every call. */
+const instanceById = preparedQuery((db) =>
+  db.selectFrom('instances').selectAll().where('id', '=', ''),
+);
+
 export async function findInstance(db: Executor, id: string): Promise<Instance | undefined> {
-  const row = await db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = await instanceById(db, [id]);
   return row && toInstance(row);
 }
 
@@ -103,6 +108,17 @@ export async function listInstances(
 }
 
 /** Inserts an instance; a taken install id or device serial is a Conflict naming the field. */
+/** Every instance of an account, oldest first (auto-download walks them). */
+export async function instancesOfAccount(db: Executor, accountId: string): Promise<Instance[]> {
+  const rows = await db
+    .selectFrom('instances')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('id')
+    .execute();
+  return rows.map(toInstance);
+}
+
 export async function insertInstance(db: Executor, instance: Instance): Promise<void> {
   try {
     await db.insertInto('instances').values(toRow(instance)).execute();

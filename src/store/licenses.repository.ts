@@ -3,7 +3,7 @@ import { Conflict } from '../domain/errors.js';
 import type { LicenseFacts } from '../domain/compliance.js';
 import type { License, LicenseKind, LicenseState, LicenseTerm } from '../domain/license.js';
 import type { CollectionSpec, ListQuery } from '../domain/query.js';
-import type { Executor } from './database.js';
+import { preparedQuery, type Executor } from './database.js';
 import { isUniqueViolation } from './errors.js';
 import { listPage, type Page } from './list.js';
 import type { LicensesTable } from './schema.js';
@@ -175,17 +175,21 @@ export async function findLicenseForValidation(
   key: string,
   instanceId: string | null,
 ): Promise<{ license: LicenseRecord; activatedOnInstance: boolean } | undefined> {
-  const row = await selectLicenses(db)
-    .select(
-      sql<number>`(select count(*) from activations a where a.license_id = licenses.id and a.instance_id = ${instanceId ?? ''} and a.deactivated_at is null)`.as(
-        'activated_here',
-      ),
-    )
-    .where('key', '=', key)
-    .executeTakeFirst();
+  const [row] = await licenseForValidation(db, [instanceId ?? '', key]);
   if (row === undefined) return undefined;
   return { license: toRecord(row), activatedOnInstance: row.activated_here > 0 };
 }
+
+/** Parameters: the instance id ('' for none), then the key. */
+const licenseForValidation = preparedQuery((db) =>
+  selectLicenses(db)
+    .select(
+      sql<number>`(select count(*) from activations a where a.license_id = licenses.id and a.instance_id = ${''} and a.deactivated_at is null)`.as(
+        'activated_here',
+      ),
+    )
+    .where('key', '=', ''),
+);
 
 export async function listLicenses(
   db: Executor,

@@ -27,6 +27,13 @@ export interface Database {
   orders: OrdersTable;
   order_items: OrderItemsTable;
   job_runs: JobRunsTable;
+  lifecycle_marks: LifecycleMarksTable;
+  compliance_levels: ComplianceLevelsTable;
+  activation_tokens: ActivationTokensTable;
+  upstream_links: UpstreamLinksTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export interface AccountsTable {
@@ -335,4 +342,107 @@ export interface JobRunsTable {
   last_outcome: string | null;
   /** JSON: what the last pass did. */
   last_summary: string | null;
+}
+
+export interface ActivationTokensTable {
+  id: string;
+  /** sha256 of the normalized token; the token itself is shown once and never stored. */
+  token_hash: string;
+  hint: string;
+  account_id: string | null;
+  order_id: string | null;
+  count: number;
+  /** JSON: LicenseTemplate. */
+  license: string;
+  created_at: string;
+  expires_at: string;
+  redeemed_at: string | null;
+  redeemed_by_account: string | null;
+  redeemed_by_subject: string | null;
+  /** JSON: ids of the licenses the redemption issued. */
+  license_ids: string;
+  revoked_at: string | null;
+}
+
+export interface WebhookEndpointsTable {
+  /** UUIDv4. */
+  id: string;
+  /** Null: a global endpoint (every account's events). */
+  account_id: string | null;
+  url: string;
+  description: string;
+  /** JSON: string[] of event types, or ["*"]. */
+  event_types: string;
+  /** `whsec_…`, kept in clear so that the worker can sign (see docs/webhooks.md, known gaps). */
+  secret: string;
+  enabled: number;
+  /** Deliveries in a row that ended failed. */
+  consecutive_failures: number;
+  disabled_at: string | null;
+  disabled_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The outbox: one row per event and endpoint, written in the event's transaction. */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  endpoint_id: string;
+  event_id: number;
+  event_type: string;
+  /** 'pending' | 'delivered' | 'failed'. */
+  status: string;
+  /** Attempts of the current series (a redeliver starts a new one). */
+  attempts: number;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  attempt: number;
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  /** The first 1 KB of the answer. */
+  response_body: string | null;
+}
+
+/** One per resource × mark × occurrence a lifecycle job recorded (see migration 0008). */
+export interface LifecycleMarksTable {
+  /** `license`, `subscription` or `account`. */
+  resource_type: string;
+  resource_id: string;
+  /** `expiring`, `expired`, `grace_ended`, `overage:<product>:<metric>`. */
+  mark: string;
+  /** The canonical expiry instant, or the overage month (`2026-11`). */
+  occurrence: string;
+  /** The stored `expires_at` text the mark was computed from (null for overages). */
+  source: string | null;
+  at: string;
+}
+
+/** The last overall compliance level observed per account (`VALID`, `WARNING`, `NON_COMPLIANT`). */
+export interface ComplianceLevelsTable {
+  account_id: string;
+  level: string;
+  at: string;
+}
+
+export interface UpstreamLinksTable {
+  account_id: string;
+  /** The upstream service token (a secret: never returned, never logged). */
+  token: string | null;
+  remote_account_id: string | null;
+  last_attempt_at: string | null;
+  last_contact_at: string | null;
+  last_error: string | null;
+  consecutive_failures: number;
+  open_until: string | null;
 }

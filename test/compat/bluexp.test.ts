@@ -202,6 +202,40 @@ describe('GET /license/licenses (the document example)', () => {
 });
 
 describe('create, retrieve, update, remove', () => {
+  it("keeps a serial number issued elsewhere, such as the document's 481000485", async () => {
+    await seed();
+    const body = {
+      accountId: 'acme',
+      licenseType: 'NODE',
+      group: 'CVO',
+      serialNumber: '481000485',
+    };
+    const created = await h.request({ method: 'POST', url: '/license/licenses', body });
+    expect(created.statusCode, created.body).toBe(200);
+    const license = json<BlueXpLicense>(created);
+    expect(license.serialNumber).toBe('481000485');
+    expect(license.resourceId).toMatch(/^license-481000485-/);
+    const found = json<BlueXpLicense[]>(
+      await h.request({ method: 'GET', url: '/license/licenses?serialNumber=481000485' }),
+    );
+    expect(found.map((l) => l.resourceId)).toEqual([license.resourceId]);
+    const again = expectError(
+      await h.request({ method: 'POST', url: '/license/licenses', body }),
+      400,
+      'BAD_REQUEST',
+    );
+    expect(again.message).toContain('481000485');
+    expectError(
+      await h.request({
+        method: 'POST',
+        url: '/license/licenses',
+        body: { ...body, serialNumber: '48-1' },
+      }),
+      400,
+      'BAD_REQUEST',
+    );
+  });
+
   it('round-trips a license', async () => {
     await seed();
     const created = await h.request({

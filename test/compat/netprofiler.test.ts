@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { Value } from 'typebox/value';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemPrincipal } from '../../src/domain/principal.js';
-import { FETCH_UNAVAILABLE } from '../../src/http/compat/netprofiler/actions.js';
+import { FETCH_UNAVAILABLE } from '../../src/domain/upstream.js';
 import {
   KeyResultsSchema,
   NpErrorSchema,
@@ -222,6 +222,34 @@ describe('fetch, request, auto_download', () => {
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect(json(response)).toEqual({ Message: 'Invalid token abcd1234' });
     expectError(await np('POST', '/request', { token: 'abcd1234' }), 400, 'BAD_REQUEST');
+  });
+
+  it('POST request redeems a purchase token into licenses installed on this appliance', async () => {
+    const product = await h.request({
+      method: 'POST',
+      url: '/v1/products',
+      token: operator,
+      body: { slug: 'netprofiler-flow', name: 'NetProfiler Flow Key' },
+    });
+    expect(product.statusCode, product.body).toBe(201);
+    const issued = await h.request({
+      method: 'POST',
+      url: '/v1/activation-tokens',
+      token: operator,
+      body: { count: 2, license: { product: 'netprofiler-flow', durationDays: 365 } },
+    });
+    expect(issued.statusCode, issued.body).toBe(201);
+    const { token } = json<{ token: string }>(issued);
+    const redeemed = await np('POST', '/request', { value: token });
+    expect(redeemed.statusCode).toBe(200);
+    expect(json(redeemed)).toEqual({ Message: `Token ${token} redeemed: 2 licenses installed.` });
+    const listed = json<{ Licenses: NpLicense[] }>(await np('GET', '')).Licenses;
+    expect(listed.filter((l) => l.description === 'NetProfiler Flow Key')).toHaveLength(2);
+    expect(listed.every((l) => l.status === 'Valid')).toBe(true);
+    // Once only: the second try reads as the document's refusal.
+    expect(json(await np('POST', '/request', { value: token }))).toEqual({
+      Message: `Invalid token ${token}`,
+    });
   });
 
   it('GET/POST auto_download read and write the account setting', async () => {

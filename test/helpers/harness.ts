@@ -7,7 +7,7 @@ import { fixedClock } from '../../src/domain/clock.js';
 import { systemPrincipal, type Role } from '../../src/domain/principal.js';
 import { buildApp } from '../../src/http/app.js';
 import type { App } from '../../src/http/types.js';
-import { createServices, type Services } from '../../src/services/index.js';
+import { createServices, type ServiceOptions, type Services } from '../../src/services/index.js';
 import {
   loadTokenKeys,
   readOrCreateSecret,
@@ -51,7 +51,7 @@ export interface RequestOptions {
 
 /** A fresh server on a fresh SQLite file in a temp dir, with a fixed clock. */
 export async function createHarness(
-  options: { tokenConfig?: Partial<TokenConfig> } = {},
+  options: { tokenConfig?: Partial<TokenConfig>; services?: Partial<ServiceOptions> } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'entitle-test-'));
   const store = openSqliteStore({ file: join(dir, 'entitle.db') });
@@ -66,6 +66,7 @@ export async function createHarness(
   const keys = loadTokenKeys(tokenConfig);
   const services = createServices(store, keys, {
     keySecret: readOrCreateSecret(join(dir, 'license-key-secret')),
+    ...options.services,
   });
   const app = await buildApp({ services, clock });
   const system = { principal: systemPrincipal, requestId: null, clock };

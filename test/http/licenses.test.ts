@@ -483,6 +483,25 @@ describe('licenses: issue', () => {
       { name: 'items.1.key', reason: 'another license has this key' },
     ]);
   });
+
+  it('keeps a serial number issued elsewhere; the sequence steps over kept serials', async () => {
+    const kept = await issue({ accountId: 'acme', serialNumber: 100_000_002 });
+    expect(kept.serialNumber).toBe(100_000_002);
+    expect(kept.id).toMatch(/^license-100000002-/);
+    const first = await issue({ accountId: 'acme' });
+    const second = await issue({ accountId: 'acme' });
+    expect([first.serialNumber, second.serialNumber]).toEqual([100_000_001, 100_000_003]);
+    const taken = await h.request({
+      method: 'POST',
+      url: '/v1/licenses/batch',
+      body: { items: [{ accountId: 'acme' }, { accountId: 'acme', serialNumber: 100_000_001 }] },
+    });
+    expect(taken.statusCode).toBe(409);
+    expect(json(taken).invalidFields).toEqual([
+      { name: 'items.1.serialNumber', reason: 'another license has this serial number' },
+    ]);
+    expect(await licenseCount()).toBe(3);
+  });
 });
 
 describe('licenses: read', () => {
@@ -1788,5 +1807,33 @@ describe('is-licensed and compliance level', () => {
       expect(json(response).type).toBe('/problems/invalid-params');
       expect(issueNames(response, 'invalidParams')).toEqual(fields);
     }
+  });
+});
+
+describe('licenses: validation reads the catalog through a cache', () => {
+  it('sees a product change made through this process at once', async () => {
+    await h.account('acme');
+    const productId = await product({
+      slug: 'cached',
+      name: 'Cached',
+      features: [{ id: 'A', name: 'A' }],
+    });
+    const license = await issue({ accountId: 'acme', product: productId });
+    const validate = async () =>
+      json<{ entitlements: { features: string[]; product: { name: string } } }>(
+        await h.request({
+          method: 'POST',
+          url: '/v1/licenses/validate',
+          body: { key: license.key },
+        }),
+      ).entitlements;
+    expect(await validate()).toMatchObject({ features: ['A'], product: { name: 'Cached' } });
+    const patched = await h.request({
+      method: 'PATCH',
+      url: `/v1/products/${String(productId)}`,
+      body: { name: 'Renamed', features: [{ id: 'B', name: 'B' }] },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(await validate()).toMatchObject({ features: ['B'], product: { name: 'Renamed' } });
   });
 });

@@ -81,7 +81,7 @@ export const errorsPlugin = fp(
   { name: 'entitle-errors' },
 );
 
-function handleError(
+export function handleError(
   error: FastifyError,
   request: FastifyRequest,
   reply: FastifyReply,

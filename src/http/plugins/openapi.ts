@@ -34,11 +34,20 @@ export const openApiPlugin = fp(
           { name: 'compliance', description: 'Entitled vs used, per account, product and metric.' },
           { name: 'licenses', description: 'Licenses, keys, activation and validation.' },
           {
+            name: 'activation-tokens',
+            description: 'One-time purchase tokens that issue licenses when redeemed.',
+          },
+          {
+            name: 'upstream',
+            description: "Federation: fetching a host's licenses from the vendor's Entitle.",
+          },
+          {
             name: 'subscriptions',
             description: 'Subscriptions (the Astra resource), cancellation and charges.',
           },
           { name: 'usage', description: 'Usage reports and consumption.' },
           { name: 'events', description: 'The audit log of every change.' },
+          { name: 'webhooks', description: 'Signed event deliveries, retries and their log.' },
           { name: 'tokens', description: 'Bearer tokens.' },
           { name: 'keys', description: 'Public keys that verify license certificates.' },
           { name: 'operations', description: 'Health, readiness, metrics and documentation.' },

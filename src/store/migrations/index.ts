@@ -5,6 +5,10 @@ import * as subscriptions from './0003_subscriptions.js';
 import * as usage from './0004_usage.js';
 import * as groups from './0005_groups.js';
 import * as jobs from './0006_jobs.js';
+import * as webhooks from './0007_webhooks.js';
+import * as lifecycle from './0008_lifecycle.js';
+import * as activationTokens from './0009_activation_tokens.js';
+import * as upstream from './0010_upstream.js';
 
 /** Every migration, in order. Names are permanent: never rename or reorder one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +18,8 @@ export const migrations: Record<string, Migration> = {
   '0004_usage': usage,
   '0005_groups': groups,
   '0006_jobs': jobs,
+  '0007_webhooks': webhooks,
+  '0008_lifecycle': lifecycle,
+  '0009_activation_tokens': activationTokens,
+  '0010_upstream': upstream,
 };

@@ -1,3 +1,5 @@
+import { AstraSubscriptionSchema } from './schemas.js';
+import { ASTRA_ERRORS, inDocumentOrder } from './problems.js';
 import type { App, RouteDeps } from '../../types.js';
 import { AccountParams, AstraCreateSchema, astraSubscription } from './schemas.js';
 import { accountContext, subscriptionPath } from './scope.js';
@@ -7,6 +9,7 @@ export function createSubscription(app: App, { services, clock }: RouteDeps): vo
   app.post(
     '/subscriptions',
     {
+      serializerCompiler: inDocumentOrder,
       schema: {
         tags: ['astra'],
         summary: 'Astra: create a subscription',
@@ -14,6 +17,7 @@ export function createSubscription(app: App, { services, clock }: RouteDeps): vo
           'Operators only. The subscription belongs to the path account. See docs/compat/astra.md.',
         params: AccountParams,
         body: AstraCreateSchema,
+        response: { 201: AstraSubscriptionSchema, ...ASTRA_ERRORS },
       },
     },
     async (request, reply) => {

@@ -1,3 +1,5 @@
+import { NoContent } from '../../schemas.js';
+import { ASTRA_ERRORS } from './problems.js';
 import type { App, RouteDeps } from '../../types.js';
 import { SubscriptionParams } from './schemas.js';
 import { accountContext } from './scope.js';
@@ -11,13 +13,14 @@ export function deleteSubscription(app: App, { services, clock }: RouteDeps): vo
         tags: ['astra'],
         summary: 'Astra: delete a subscription',
         params: SubscriptionParams,
+        response: { 204: NoContent, ...ASTRA_ERRORS },
       },
     },
     async (request, reply) => {
       const { account_id: accountId, subscription_id: id } = request.params;
       const ctx = await accountContext(services, request, clock, accountId);
       await services.subscriptions.remove(ctx, id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

@@ -1,3 +1,5 @@
+import { AstraSubscriptionSchema } from './schemas.js';
+import { ASTRA_ERRORS, inDocumentOrder } from './problems.js';
 import type { App, RouteDeps } from '../../types.js';
 import { astraSubscription, SubscriptionParams } from './schemas.js';
 import { accountContext } from './scope.js';
@@ -7,10 +9,12 @@ export function getSubscription(app: App, { services, clock }: RouteDeps): void 
   app.get(
     '/subscriptions/:subscription_id',
     {
+      serializerCompiler: inDocumentOrder,
       schema: {
         tags: ['astra'],
         summary: 'Astra: retrieve a subscription',
         params: SubscriptionParams,
+        response: { 200: AstraSubscriptionSchema, ...ASTRA_ERRORS },
       },
     },
     async (request) => {

@@ -1,3 +1,5 @@
+import { AstraListSchema } from './schemas.js';
+import { ASTRA_ERRORS, inDocumentOrder } from './problems.js';
 import { InvalidParams } from '../../../domain/errors.js';
 import type { App, RouteDeps } from '../../types.js';
 import {
@@ -21,11 +23,13 @@ export function listSubscriptions(app: App, { services, clock }: RouteDeps): voi
   app.get(
     '/subscriptions',
     {
+      serializerCompiler: inDocumentOrder,
       schema: {
         tags: ['astra'],
         summary: 'Astra: list subscriptions',
         params: AccountParams,
         querystring: AstraListQuery,
+        response: { 200: AstraListSchema, ...ASTRA_ERRORS },
       },
     },
     async (request): Promise<AstraList> => {

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type, type Static } from 'typebox';
 import {
   NotFound,
   type DomainError,
@@ -13,15 +14,37 @@ import { facadeErrorHandler, facadeNotFoundHandler } from '../shared.js';
  * `status` is a STRING, `correlationID` is the request id. This file is the one place that decides
  * which Astra problem a failure is.
  */
-export interface AstraProblem {
-  type: string;
-  title: string;
-  detail: string;
-  status: string;
-  correlationID: string;
-  invalidFields?: FieldIssue[];
-  invalidParams?: FieldIssue[];
-}
+const Issues = Type.Array(Type.Object({ name: Type.String(), reason: Type.String() }));
+
+export const AstraProblemSchema = Type.Object(
+  {
+    type: Type.String({ examples: ['https://astra.netapp.io/problems/5'] }),
+    title: Type.String(),
+    detail: Type.String(),
+    status: Type.String({ description: 'The HTTP status, as a string.' }),
+    correlationID: Type.String(),
+    invalidFields: Type.Optional(Issues),
+    invalidParams: Type.Optional(Issues),
+  },
+  { title: 'Astra problem' },
+);
+export type AstraProblem = Static<typeof AstraProblemSchema>;
+
+/**
+ * Astra answers keep the document's field order, optional fields in place; fast-json-stringify
+ * would move absent-able fields last. The response schemas still document (and type) the routes.
+ */
+export const inDocumentOrder = () => (data: unknown) => JSON.stringify(data);
+
+/** The error answers every Astra route documents. */
+export const ASTRA_ERRORS = {
+  400: AstraProblemSchema,
+  401: AstraProblemSchema,
+  403: AstraProblemSchema,
+  404: AstraProblemSchema,
+  409: AstraProblemSchema,
+  412: AstraProblemSchema,
+};
 
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 

@@ -1,3 +1,5 @@
+import { NoContent } from '../../schemas.js';
+import { ASTRA_ERRORS } from './problems.js';
 import type { App, RouteDeps } from '../../types.js';
 import { AstraReplaceSchema, SubscriptionParams } from './schemas.js';
 import { accountContext } from './scope.js';
@@ -16,6 +18,7 @@ export function replaceSubscription(app: App, { services, clock }: RouteDeps): v
         summary: 'Astra: modify a subscription',
         params: SubscriptionParams,
         body: AstraReplaceSchema,
+        response: { 204: NoContent, ...ASTRA_ERRORS },
       },
     },
     async (request, reply) => {
@@ -28,7 +31,7 @@ export function replaceSubscription(app: App, { services, clock }: RouteDeps): v
         request.body,
         typeof ifMatch === 'string' ? ifMatch : undefined,
       );
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

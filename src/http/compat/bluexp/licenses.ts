@@ -132,6 +132,7 @@ export function licenseRoutes(app: App, { services, clock }: RouteDeps): void {
         kind: kindOf(body.licenseType),
         ...(product === undefined ? {} : { product: product.id }),
         ...(body.key === undefined ? {} : { key: body.key }),
+        ...(body.serialNumber === undefined ? {} : { serialNumber: Number(body.serialNumber) }),
         ...(body.description === undefined ? {} : { description: body.description }),
         ...(body.service === undefined
           ? {}
@@ -212,7 +213,13 @@ export function licenseRoutes(app: App, { services, clock }: RouteDeps): void {
 
   app.delete(
     '/licenses/:resourceId',
-    { schema: { tags: ['BlueXP digital wallet'], params: ResourceParams } },
+    {
+      schema: {
+        tags: ['BlueXP digital wallet'],
+        summary: 'BlueXP: remove a license (200, no body)',
+        params: ResourceParams,
+      },
+    },
     async (request, reply) => {
       requireUserToken(request);
       await services.licenses.remove(contextOf(request, clock), request.params.resourceId);

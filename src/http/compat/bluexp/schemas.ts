@@ -72,6 +72,12 @@ export const LicenseCreateSchema = Type.Object(
     group: Type.Optional(Type.Union([Code, Type.Null()])),
     product: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     key: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    serialNumber: Type.Optional(
+      Type.String({
+        pattern: '^[1-9][0-9]{0,14}$',
+        description: 'Keep a serial issued elsewhere (e.g. 481000485); assigned when absent.',
+      }),
+    ),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     entitledCapacityTB: Type.Optional(Capacity),
     expirationDate: Type.Optional(NullableDateTime),

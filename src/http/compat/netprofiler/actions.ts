@@ -1,3 +1,5 @@
+import { InvalidActivationToken } from '../../../services/activation-tokens.js';
+import { NoContent } from '../../schemas.js';
 import type { App, RouteDeps } from '../../types.js';
 import { applianceOf } from './appliance.js';
 import { AutoDownloadSchema, MessageSchema, NpErrorSchema, ValueSchema } from './schemas.js';
@@ -5,9 +7,9 @@ import { AutoDownloadSchema, MessageSchema, NpErrorSchema, ValueSchema } from '.
 const errors = { 400: NpErrorSchema, 401: NpErrorSchema, 403: NpErrorSchema };
 const tags = ['NetProfiler licenses'];
 
-/** The document's own message: Entitle has no upstream license server to contact yet. */
-export const FETCH_UNAVAILABLE =
-  'Could not contact license server or there are currently no licenses available for this host.';
+function redeemedMessage(token: string, count: number): string {
+  return `Token ${token} redeemed: ${String(count)} license${count === 1 ? '' : 's'} installed.`;
+}
 
 /** Fetch from upstream, redeem a purchase token, and the auto-download switch. */
 export function actionRoutes(app: App, { services, clock }: RouteDeps): void {
@@ -21,8 +23,9 @@ export function actionRoutes(app: App, { services, clock }: RouteDeps): void {
       },
     },
     async (request) => {
-      await applianceOf(services, request, clock);
-      return { Message: FETCH_UNAVAILABLE };
+      const { ctx, instance } = await applianceOf(services, request, clock);
+      const outcome = await services.upstream.fetch(ctx, instance.id);
+      return { Message: outcome.message };
     },
   );
 
@@ -37,9 +40,18 @@ export function actionRoutes(app: App, { services, clock }: RouteDeps): void {
       },
     },
     async (request) => {
-      await applianceOf(services, request, clock);
-      // Purchase tokens do not exist in Entitle yet, so no token can be redeemed.
-      return { Message: `Invalid token ${request.body.value}` };
+      const { ctx } = await applianceOf(services, request, clock);
+      try {
+        const { licenses } = await services.activationTokens.redeem(ctx, {
+          token: request.body.value,
+        });
+        return { Message: redeemedMessage(request.body.value, licenses.length) };
+      } catch (error) {
+        // The document answers a token it cannot redeem with a 200 and this message.
+        if (error instanceof InvalidActivationToken)
+          return { Message: `Invalid token ${error.token}` };
+        throw error;
+      }
     },
   );
 
@@ -66,6 +78,7 @@ export function actionRoutes(app: App, { services, clock }: RouteDeps): void {
         tags,
         summary: 'NetProfiler: set auto download value',
         body: AutoDownloadSchema,
+        response: { 204: NoContent, ...errors },
       },
     },
     async (request, reply) => {
@@ -75,7 +88,7 @@ export function actionRoutes(app: App, { services, clock }: RouteDeps): void {
         instance.accountId,
         request.body.value === 'true',
       );
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }
