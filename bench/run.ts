@@ -6,11 +6,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import autocannon from 'autocannon';
+import type { LoadFigures, LoadSpec } from './load-worker.js';
 import { generateNativeKey, NATIVE_KEY_RANDOM_BYTES } from '../src/domain/license-key.js';
 import { FIRST_SERIAL } from '../src/services/licenses.js';
 import { readOrCreateSecret } from '../src/services/token-keys.js';
@@ -21,8 +21,9 @@ import { insertUsage } from '../src/store/usage.repository.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? '5');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '50');
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? '100000');
-const LICENSES = Number(process.env.BENCH_LICENSES ?? '200000');
+const LICENSES = Number(process.env.BENCH_LICENSES ?? '1000000');
 const INSTANCE_ID = '00000000-0000-4000-8000-00000000be0c';
+const NETPROFILER_INSTANCE_ID = '00000000-0000-4000-8000-0000000000e9';
 /** The compliance scenario's account: this many licenses and usage records of its own. */
 const COMPLIANCE_LICENSES = Number(process.env.BENCH_COMPLIANCE_LICENSES ?? '10000');
 const COMPLIANCE_USAGE = Number(process.env.BENCH_USAGE_RECORDS ?? '1000000');
@@ -176,6 +177,22 @@ async function seedLicenses(store: Store, now: string): Promise<void> {
     await tx
       .insertInto('instances')
       .values({
+        id: NETPROFILER_INSTANCE_ID,
+        account_id: accountId(0),
+        install_id: 7654321,
+        device_serial: 'NETP-ROFI-LERB-ENCH',
+        name: 'netprofiler',
+        hostname: null,
+        fingerprint: null,
+        labels: '{}',
+        created_at: now,
+        updated_at: now,
+        last_seen_at: null,
+      })
+      .execute();
+    await tx
+      .insertInto('instances')
+      .values({
         id: INSTANCE_ID,
         account_id: accountId(0),
         install_id: 1234567,
@@ -234,6 +251,15 @@ async function seedLicenses(store: Store, now: string): Promise<void> {
       }
       await tx.insertInto('licenses').values(licenses).execute();
       await tx.insertInto('activations').values(activations).execute();
+      // The NetProfiler appliance holds the first three licenses, as the document's does.
+      if (start === 0) {
+        await tx
+          .insertInto('activations')
+          .values(
+            activations.slice(0, 3).map((a) => ({ ...a, instance_id: NETPROFILER_INSTANCE_ID })),
+          )
+          .execute();
+      }
     }
     await tx
       .insertInto('sequences')
@@ -249,36 +275,85 @@ function accountId(i: number): string {
 /** BENCH_ONLY=validate,usage: run only scenarios whose name contains one of these (and the baseline). */
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter((word) => word !== '');
 
-async function load(
+const TSX = resolve('node_modules/tsx/dist/cli.mjs');
+
+/** Runs one load in its own process (bench/load-worker.ts); a skipped scenario reads as null. */
+function load(
   scenario: string,
-  url: string,
-  options: Partial<autocannon.Options> = {},
-): Promise<Figure> {
+  spec: Omit<LoadSpec, 'connections' | 'seconds'> & {
+    connections?: number;
+  },
+): Figure | null {
   const wanted =
     ONLY.length === 0 || scenario.startsWith('baseline') || ONLY.some((w) => scenario.includes(w));
-  if (!wanted) return { scenario, requestsPerSecond: 0, p50Ms: 0, p99Ms: 0, errors: 0, non2xx: 0 };
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    ...options,
+  if (!wanted) return null;
+  const full: LoadSpec = { connections: CONNECTIONS, seconds: SECONDS, ...spec };
+  const run = spawnSync(process.execPath, [TSX, 'bench/load-worker.ts', JSON.stringify(full)], {
+    encoding: 'utf8',
+    timeout: (SECONDS + 60) * 1000,
   });
-  return {
-    scenario,
-    requestsPerSecond: Math.round(result.requests.average),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
+  if (run.status !== 0) throw new Error(`load of '${scenario}' failed: ${run.stderr}`);
+  return { scenario, ...(JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as LoadFigures) };
+}
+
+function baselineOps(mode: string, ...args: string[]): number {
+  const run = spawnSync(process.execPath, [TSX, 'bench/baselines.ts', mode, '3', ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (run.status !== 0) throw new Error(`baseline ${mode} failed: ${run.stderr}`);
+  return (JSON.parse(run.stdout.trim()) as { opsPerSecond: number }).opsPerSecond;
 }
 
 function start(command: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, command, {
+  return spawn(process.execPath, command, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  return child;
+}
+
+function mint(env: NodeJS.ProcessEnv, ...args: string[]): string {
+  const minted = spawnSync(process.execPath, [CLI, 'token', 'create', '--ttl', '1h', ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  if (minted.status !== 0) throw new Error(`token create failed: ${minted.stderr}`);
+  return minted.stdout.trim();
+}
+
+/** Resident set size of a process, from /proc (Linux). */
+function rssMb(pid: number | undefined): number | null {
+  try {
+    const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+    return kb === undefined ? null : Math.round(Number(kb) / 1024);
+  } catch {
+    return null;
+  }
+}
+
+/** `count` continue tokens of a list query, walking its pages, so the load reads deep pages too. */
+async function pagesOf(url: string, headers: Record<string, string>, count: number) {
+  const paths: string[] = [];
+  let next: string | undefined;
+  const { pathname, search } = new URL(url);
+  for (let i = 0; i < count; i++) {
+    const path = `${pathname}${search}${next === undefined ? '' : `&continue=${encodeURIComponent(next)}`}`;
+    paths.push(path);
+    const page = (await (await fetch(new URL(path, url), { headers })).json()) as {
+      metadata?: { continue?: string };
+    };
+    next = page.metadata?.continue;
+    if (next === undefined) break;
+  }
+  return paths;
+}
+
+interface Target {
+  name: string;
+  value: number | null;
+  target: string;
+  met: boolean | null;
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'entitle-bench-'));
@@ -289,172 +364,231 @@ try {
     `seeding ${String(ACCOUNTS)} accounts, ${String(LICENSES + COMPLIANCE_LICENSES)} licenses and ${String(COMPLIANCE_USAGE)} usage records…\n`,
   );
   await seed(dataDir);
+  const keysFile = join(dataDir, 'keys.txt');
+  writeFileSync(keysFile, `${keys.join('\n')}\n`);
   const env = { ENTITLE_DATA_DIR: dataDir, ENTITLE_LOG_LEVEL: 'warn', ENTITLE_HOST: '127.0.0.1' };
-  const minted = spawnSync(
-    process.execPath,
-    [CLI, 'token', 'create', '--role', 'operator', '--accounts', '*', '--ttl', '1h'],
-    {
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-    },
+  const token = mint(env, '--role', 'operator', '--accounts', '*');
+  const instanceToken = mint(
+    env,
+    '--role',
+    'instance',
+    '--accounts',
+    accountId(0),
+    '--instance',
+    INSTANCE_ID,
   );
-  if (minted.status !== 0) throw new Error(`token create failed: ${minted.stderr}`);
-  const token = minted.stdout.trim();
-  const instanceMinted = spawnSync(
-    process.execPath,
-    [
-      CLI,
-      'token',
-      'create',
-      '--role',
-      'instance',
-      '--accounts',
-      accountId(0),
-      '--instance',
-      INSTANCE_ID,
-      '--ttl',
-      '1h',
-    ],
-    { env: { ...process.env, ...env }, encoding: 'utf8' },
+  const applianceToken = mint(
+    env,
+    '--role',
+    'instance',
+    '--accounts',
+    accountId(0),
+    '--instance',
+    NETPROFILER_INSTANCE_ID,
   );
-  if (instanceMinted.status !== 0) throw new Error(`token create failed: ${instanceMinted.stderr}`);
-  const instanceToken = instanceMinted.stdout.trim();
+  const serviceToken = mint(env, '--role', 'service', '--accounts', accountId(0));
+
+  process.stdout.write(
+    'measuring the machine: raw SQLite lookup, raw batched insert, Ed25519 verify…\n',
+  );
+  const rawLookup = baselineOps('sqlite-lookup', join(dataDir, 'entitle.db'), keysFile);
+  const rawInsert = baselineOps('sqlite-insert', dataDir);
+  const rawVerify = baselineOps('ed25519');
 
   const basePort = await freePort();
-  children.push(
-    start([resolve('node_modules/tsx/dist/cli.mjs'), 'bench/baseline-server.ts'], {
-      PORT: String(basePort),
-    }),
-  );
+  children.push(start([TSX, 'bench/baseline-server.ts'], { PORT: String(basePort) }));
   const entitlePort = await freePort();
   // BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops (bench/profile.ts reads it).
   const profile = process.env.BENCH_PROFILE;
   const profiling =
     profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`];
-  children.push(start([...profiling, CLI, 'serve'], { ...env, ENTITLE_PORT: String(entitlePort) }));
+  const server = start([...profiling, CLI, 'serve', '--no-jobs'], {
+    ...env,
+    ENTITLE_PORT: String(entitlePort),
+  });
+  children.push(server);
   const base = `http://127.0.0.1:${String(basePort)}`;
   const entitle = `http://127.0.0.1:${String(entitlePort)}`;
   await waitUntilReady(`${base}/ping`);
   await waitUntilReady(`${entitle}/readyz`);
 
   const auth = { authorization: `Bearer ${token}` };
-  let n = 0;
-  const figures: Figure[] = [];
-  figures.push(await load('baseline: bare Fastify route', `${base}/ping`));
-  figures.push(await load('GET /healthz (full plugin stack, no auth)', `${entitle}/healthz`));
-  figures.push(
-    await load(
-      'GET /v1/accounts/{id} (JWT + primary-key read)',
-      `${entitle}/v1/accounts/${accountId(0)}`,
-      {
-        headers: auth,
-        requests: [
-          {
-            setupRequest: (request) => {
-              n = (n * 7919 + 1) % ACCOUNTS;
-              return { ...request, path: `/v1/accounts/${accountId(n)}` };
-            },
-          },
-        ],
-      },
-    ),
-  );
-  figures.push(
-    await load(
-      'GET /v1/accounts?filter&orderBy&limit=20 (keyset page)',
-      `${entitle}/v1/accounts?filter=${encodeURIComponent("name eq 'Customer 42'")}&orderBy=${encodeURIComponent('createdAt desc')}&limit=20`,
-      { headers: auth },
-    ),
-  );
-
+  const asInstance = { authorization: `Bearer ${instanceToken}` };
   // The load must measure real verdicts: one sample first, and it must be VALID.
   const sample = await fetch(`${entitle}/v1/licenses/validate`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${instanceToken}`, 'content-type': 'application/json' },
+    headers: { ...asInstance, 'content-type': 'application/json' },
     body: JSON.stringify({ key: keys[0] ?? '', product: 'bench' }),
   });
   const verdict = (await sample.json()) as { code?: string };
   if (verdict.code !== 'VALID')
     throw new Error(`validate sample answered ${JSON.stringify(verdict)}`);
-  let k = 0;
-  figures.push(
-    await load(
-      'POST /v1/licenses/validate (instance token, random keys)',
-      `${entitle}/v1/licenses/validate`,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${instanceToken}`, 'content-type': 'application/json' },
-        requests: [
-          {
-            setupRequest: (request) => {
-              k = (k * 7919 + 1) % keys.length;
-              return { ...request, body: JSON.stringify({ key: keys[k] ?? '', product: 'bench' }) };
-            },
-          },
-        ],
-      },
-    ),
-  );
 
-  // Usage ingestion: batches of USAGE_BATCH delta records from a service token, fresh ids each.
-  const USAGE_BATCH = 500;
-  const serviceMinted = spawnSync(
-    process.execPath,
-    [CLI, 'token', 'create', '--role', 'service', '--accounts', accountId(0), '--ttl', '1h'],
-    { env: { ...process.env, ...env }, encoding: 'utf8' },
-  );
-  if (serviceMinted.status !== 0) throw new Error(`token create failed: ${serviceMinted.stderr}`);
-  let u = 0;
-  const usageFigure = await load(
-    `POST /v1/usage (service token, ${String(USAGE_BATCH)} records per request)`,
-    `${entitle}/v1/usage`,
-    {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${serviceMinted.stdout.trim()}`,
-        'content-type': 'application/json',
+  const listOf = (account: string) =>
+    `${entitle}/v1/licenses?filter=${encodeURIComponent(`accountId eq '${account}' and state eq 'active'`)}&orderBy=${encodeURIComponent('expiresAt desc')}&limit=100`;
+  const bigPages = await pagesOf(listOf(accountId(0)), auth, 20);
+  const smallPages = await pagesOf(listOf(accountId(1)), auth, 20);
+
+  const figures: (Figure | null)[] = [];
+  const bare = load('baseline: bare Fastify route', { url: `${base}/ping` });
+  figures.push(bare);
+  figures.push(load('GET /healthz (full plugin stack, no auth)', { url: `${entitle}/healthz` }));
+  figures.push(
+    load('GET /v1/accounts/{id} (JWT + primary-key read)', {
+      url: `${entitle}/v1/accounts/${accountId(0)}`,
+      headers: auth,
+      vary: {
+        kind: 'paths',
+        paths: Array.from(
+          { length: 1000 },
+          (_, i) => `/v1/accounts/${accountId((i * 97) % ACCOUNTS)}`,
+        ),
       },
-      requests: [
-        {
-          setupRequest: (request) => {
-            const at = new Date(Date.now() - 60_000).toISOString();
-            const records = Array.from({ length: USAGE_BATCH }, () => ({
-              id: `bench-${String(u++)}`,
-              instance: INSTANCE_ID,
-              product: 'bench',
-              metric: 1,
-              kind: 'delta',
-              value: 1,
-              at,
-            }));
-            return { ...request, body: JSON.stringify({ records }) };
-          },
-        },
-      ],
+    }),
+  );
+  const validate = load(
+    `POST /v1/licenses/validate (instance token, ${String(LICENSES)} licenses, random keys)`,
+    {
+      url: `${entitle}/v1/licenses/validate`,
+      method: 'POST',
+      headers: asInstance,
+      vary: { kind: 'key-body', keysFile, field: 'key', extra: { product: 'bench' } },
     },
   );
-  figures.push(usageFigure);
-  process.stdout.write(
-    `usage ingestion: ${String(usageFigure.requestsPerSecond * USAGE_BATCH)} records/s\n`,
+  figures.push(validate);
+  const rssAfterValidate = rssMb(server.pid);
+  const hp = load('HP GET /sdn/v2.0/licenses?key="…" (same keys)', {
+    url: `${entitle}/sdn/v2.0/licenses`,
+    headers: asInstance,
+    vary: { kind: 'key-path', keysFile, prefix: '/sdn/v2.0/licenses?key=%22', suffix: '%22' },
+  });
+  figures.push(hp);
+  const netprofiler = load('NetProfiler GET /api/mgmt.licenses/1.0/licenses (appliance list)', {
+    url: `${entitle}/api/mgmt.licenses/1.0/licenses`,
+    headers: { authorization: `Bearer ${applianceToken}` },
+  });
+  figures.push(netprofiler);
+  const USAGE_BATCH = 1000;
+  const usage = load(
+    `POST /v1/usage (${String(USAGE_BATCH)} records per request, idempotency ids)`,
+    {
+      url: `${entitle}/v1/usage`,
+      method: 'POST',
+      headers: { authorization: `Bearer ${serviceToken}` },
+      connections: 4,
+      vary: {
+        kind: 'usage',
+        size: USAGE_BATCH,
+        instance: INSTANCE_ID,
+        product: 'bench',
+        metric: 1,
+      },
+    },
   );
-
-  // The compliance summary of an account with COMPLIANCE_LICENSES licenses and COMPLIANCE_USAGE
-  // usage records: the whole model, computed per request from licenses and the usage aggregates.
-  figures.push(
-    await load(
-      `GET /v1/accounts/{id}/compliance (${String(COMPLIANCE_LICENSES)} licenses, ${String(COMPLIANCE_USAGE)} usage records)`,
-      `${entitle}/v1/accounts/${accountId(1)}/compliance`,
-      { headers: auth, connections: 4 },
-    ),
+  figures.push(usage);
+  const compliance = load(
+    `GET /v1/accounts/{id}/compliance (${String(COMPLIANCE_LICENSES)} licenses, ${String(COMPLIANCE_USAGE)} usage records)`,
+    { url: `${entitle}/v1/accounts/${accountId(1)}/compliance`, headers: auth, connections: 4 },
   );
+  figures.push(compliance);
+  const listBig = load(
+    `GET /v1/licenses page of 100, filter+orderBy+continue (${String(LICENSES)} licenses)`,
+    {
+      url: `${entitle}/v1/licenses`,
+      headers: auth,
+      connections: 4,
+      vary: { kind: 'paths', paths: bigPages },
+    },
+  );
+  figures.push(listBig);
+  const listSmall = load(
+    `GET /v1/licenses page of 100, filter+orderBy+continue (${String(COMPLIANCE_LICENSES)} licenses)`,
+    {
+      url: `${entitle}/v1/licenses`,
+      headers: auth,
+      connections: 4,
+      vary: { kind: 'paths', paths: smallPages },
+    },
+  );
+  figures.push(listSmall);
+  await new Promise((resolveWait) => setTimeout(resolveWait, 2000));
+  const idleRss = rssMb(server.pid);
 
-  const [baseline] = figures;
-  if (baseline === undefined) throw new Error('no baseline figure');
-  const rows = figures.map((f) => ({
-    ...f,
-    throughputRatio: Number((f.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)),
-    p99Ratio: Number((f.p99Ms / Math.max(baseline.p99Ms, 1)).toFixed(3)),
-  }));
+  if (bare === null) throw new Error('no baseline figure');
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined || b === 0 ? null : Number((a / b).toFixed(3));
+  const usageRecordsPerSecond = usage === null ? undefined : usage.requestsPerSecond * USAGE_BATCH;
+  const check = (value: number | null, ok: (v: number) => boolean) =>
+    value === null ? null : ok(value);
+  const targets: Target[] = [
+    {
+      name: 'validate throughput / bare route',
+      value: ratio(validate?.requestsPerSecond, bare.requestsPerSecond),
+      target: '≥ 0.45',
+      met: null,
+    },
+    {
+      name: 'validate p99 / bare route p99',
+      value: ratio(validate?.p99Ms, Math.max(bare.p99Ms, 1)),
+      target: '≤ 2.5',
+      met: null,
+    },
+    {
+      name: 'HP ?key= / native validate',
+      value: ratio(hp?.requestsPerSecond, validate?.requestsPerSecond),
+      target: '≥ 0.8',
+      met: null,
+    },
+    {
+      name: 'NetProfiler list / native validate',
+      value: ratio(netprofiler?.requestsPerSecond, validate?.requestsPerSecond),
+      target: '≥ 0.8',
+      met: null,
+    },
+    {
+      name: 'usage records/s / raw batched insert',
+      value: ratio(usageRecordsPerSecond, rawInsert),
+      target: '≥ 0.6',
+      met: null,
+    },
+    {
+      name: 'compliance summary p50 (ms)',
+      value: compliance?.p50Ms ?? null,
+      target: '≤ 50',
+      met: null,
+    },
+    {
+      name: 'list p50 at 1M / p50 at 10k',
+      value: ratio(listBig?.p50Ms, Math.max(listSmall?.p50Ms ?? 0, 1)),
+      target: '≤ 2',
+      met: null,
+    },
+    {
+      name: 'SDK offline verify / raw Ed25519 verify',
+      value: null,
+      target: '≥ 0.9 (no SDK yet: issue 11)',
+      met: null,
+    },
+    { name: 'idle RSS after the validate run (MB)', value: idleRss, target: '≤ 150', met: null },
+  ];
+  const limits: Record<string, (v: number) => boolean> = {
+    '≥ 0.45': (v) => v >= 0.45,
+    '≤ 2.5': (v) => v <= 2.5,
+    '≥ 0.8': (v) => v >= 0.8,
+    '≥ 0.6': (v) => v >= 0.6,
+    '≤ 50': (v) => v <= 50,
+    '≤ 2': (v) => v <= 2,
+    '≤ 150': (v) => v <= 150,
+  };
+  for (const t of targets) t.met = check(t.value, limits[t.target] ?? (() => false));
+
+  const rows = figures
+    .filter((f): f is Figure => f !== null)
+    .map((f) => ({
+      ...f,
+      throughputRatio: ratio(f.requestsPerSecond, bare.requestsPerSecond),
+      p99Ratio: ratio(f.p99Ms, Math.max(bare.p99Ms, 1)),
+    }));
   const report = {
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, node: process.version },
@@ -466,7 +600,14 @@ try {
       complianceLicenses: COMPLIANCE_LICENSES,
       usageRecords: COMPLIANCE_USAGE,
     },
+    machineBaselines: {
+      sqliteLookupsPerSecond: rawLookup,
+      sqliteInsertRowsPerSecond: rawInsert,
+      ed25519VerifiesPerSecond: rawVerify,
+    },
+    rssMb: { afterValidate: rssAfterValidate, idle: idleRss },
     results: rows,
+    targets,
   };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/latest.json', `${JSON.stringify(report, null, 2)}\n`);
@@ -479,6 +620,17 @@ try {
       'p99 ms': r.p99Ms,
       'p99 x baseline': r.p99Ratio,
       'errors+non2xx': r.errors + r.non2xx,
+    })),
+  );
+  process.stdout.write(
+    `machine: ${String(rawLookup)} raw SQLite lookups/s, ${String(rawInsert)} raw inserted rows/s, ${String(rawVerify)} Ed25519 verifies/s; usage ingest ${String(usageRecordsPerSecond ?? 0)} records/s\n`,
+  );
+  console.table(
+    targets.map((t) => ({
+      target: t.name,
+      measured: t.value,
+      wanted: t.target,
+      met: t.met === null ? 'n/a' : t.met ? 'yes' : 'NO',
     })),
   );
   const failed = rows.filter((r) => r.errors + r.non2xx > 0);
