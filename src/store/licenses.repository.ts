@@ -258,18 +258,16 @@ export async function licensesOnInstance(
   instanceId: string,
   options: { includeEnded?: boolean } = {},
 ): Promise<LicenseRecord[]> {
+  // `id in (…)` walks the instance's activations by index; `exists` would scan every license.
   const rows = await selectLicenses(db)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('activations')
-          .select('activations.id')
-          .whereRef('activations.license_id', '=', 'licenses.id')
-          .where('activations.instance_id', '=', instanceId)
-          .$if(options.includeEnded !== true, (qb) =>
-            qb.where('activations.deactivated_at', 'is', null),
-          ),
-      ),
+    .where('licenses.id', 'in', (eb) =>
+      eb
+        .selectFrom('activations')
+        .select('activations.license_id')
+        .where('activations.instance_id', '=', instanceId)
+        .$if(options.includeEnded !== true, (qb) =>
+          qb.where('activations.deactivated_at', 'is', null),
+        ),
     )
     .orderBy('serial_number')
     .execute();

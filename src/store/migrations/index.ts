@@ -9,6 +9,7 @@ import * as webhooks from './0007_webhooks.js';
 import * as lifecycle from './0008_lifecycle.js';
 import * as activationTokens from './0009_activation_tokens.js';
 import * as upstream from './0010_upstream.js';
+import * as activationsByLicense from './0011_activations_by_license.js';
 
 /** Every migration, in order. Names are permanent: never rename or reorder one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_lifecycle': lifecycle,
   '0009_activation_tokens': activationTokens,
   '0010_upstream': upstream,
+  '0011_activations_by_license': activationsByLicense,
 };
