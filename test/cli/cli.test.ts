@@ -172,24 +172,35 @@ describe('entitle CLI', () => {
     const child = spawn(process.execPath, [CLI, 'worker'], {
       env: { ...env, ENTITLE_DATA_DIR: fresh, ENTITLE_LOG_LEVEL: 'debug' },
     });
-    const passes = await new Promise<Record<string, unknown>[]>((resolvePromise, reject) => {
-      let stdout = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const entries = stdout
-          .split('\n')
-          .filter((line) => line.startsWith('{'))
-          .map((line) => JSON.parse(line) as Record<string, unknown>);
-        if (entries.some((e) => e.msg === 'job pass done')) resolvePromise(entries);
+    try {
+      const passes = await new Promise<Record<string, unknown>[]>((resolvePromise, reject) => {
+        let stdout = '';
+        const timer = setTimeout(() => {
+          reject(new Error(`no usage.prune pass within 15 s: ${stdout}`));
+        }, 15_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          const entries = stdout
+            .split('\n')
+            .filter((line) => line.startsWith('{'))
+            .map((line) => JSON.parse(line) as Record<string, unknown>);
+          if (entries.some((e) => e.msg === 'job pass done' && e.job === 'usage.prune')) {
+            clearTimeout(timer);
+            resolvePromise(entries);
+          }
+        });
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`entitle worker exited with ${String(code)}`));
+        });
       });
-      child.on('exit', (code) => {
-        reject(new Error(`entitle worker exited with ${String(code)}`));
-      });
-    });
-    expect(passes.map((e) => e.msg)).toContain('entitle worker is running');
-    expect(passes.find((e) => e.msg === 'job pass done')).toMatchObject({ job: 'usage.prune' });
-    expect(await stop(child)).toBe(0);
-    rmSync(fresh, { recursive: true, force: true });
+      expect(passes.map((e) => e.msg)).toContain('entitle worker is running');
+      expect(await stop(child)).toBe(0);
+    } finally {
+      // Never leave a worker behind, whatever failed above.
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 
   it('migrate: applies the migrations to a new database, then reports it up to date', () => {
