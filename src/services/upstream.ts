@@ -166,11 +166,14 @@ export function upstreamService(
 
   /** The upstream's licenses of the host with this device serial, and their products. */
   async function hostLicenses(remote: Remote, instance: Instance): Promise<HostLicenses> {
-    const filter = encodeURIComponent(
-      `deviceSerial eq '${instance.deviceSerial.replace(/'/g, "''")}'`,
-    );
-    const hostsPath = `v1/instances?filter=${filter}&limit=10`;
-    const hosts = items(await getJson(remote, hostsPath), hostsPath);
+    // The host is the upstream's instance with the same device serial (NetProfiler's identity),
+    // else the same install id (HP's).
+    const hostsWhere = async (condition: string) => {
+      const path = `v1/instances?filter=${encodeURIComponent(condition)}&limit=10`;
+      return items(await getJson(remote, path), path);
+    };
+    let hosts = await hostsWhere(`deviceSerial eq '${instance.deviceSerial.replace(/'/g, "''")}'`);
+    if (hosts.length === 0) hosts = await hostsWhere(`installId eq ${String(instance.installId)}`);
     const licenses: RemoteLicense[] = [];
     for (const host of hosts) {
       const id = (host as { id?: unknown }).id;

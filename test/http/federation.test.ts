@@ -252,6 +252,30 @@ describe('federation with an upstream Entitle', () => {
     expect(await validateLocally(vendorLicense.key)).toMatchObject({ valid: true });
   });
 
+  it('finds the host by install id when the device serials differ', async () => {
+    const system = { principal: systemPrincipal, requestId: null, clock: appliance.clock };
+    const other = await appliance.services.instances.create(system, {
+      accountId: 'acme',
+      installId: 7_654_321,
+    });
+    const hostUpstream = await vendor.services.instances.create(
+      { principal: systemPrincipal, requestId: null, clock: vendor.clock },
+      { accountId: 'acme', installId: 7_654_321 },
+    );
+    const issued = (await vendorPost('/v1/licenses', {
+      accountId: 'acme',
+      product: 'flow-gateway',
+    })) as { id: string; key: string };
+    await vendorPost(`/v1/licenses/${issued.id}/activate`, { instance: hostUpstream.id });
+    const response = await appliance.request({
+      method: 'POST',
+      url: `/v1/instances/${other.id}/fetch`,
+    });
+    expect(json<FetchOutcome>(response).licenses).toEqual([
+      expect.objectContaining({ key: issued.key, result: 'installed' }),
+    ]);
+  });
+
   it('refuses a bad upstream setting, naming the field, and never shows the token', async () => {
     const bad = await appliance.request({
       method: 'PUT',
