@@ -518,69 +518,45 @@ try {
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined || b === 0 ? null : Number((a / b).toFixed(3));
   const usageRecordsPerSecond = usage === null ? undefined : usage.requestsPerSecond * USAGE_BATCH;
-  const check = (value: number | null, ok: (v: number) => boolean) =>
-    value === null ? null : ok(value);
+  const atLeast = (name: string, value: number | null, bound: number): Target => ({
+    name,
+    value,
+    target: `≥ ${String(bound)}`,
+    met: value === null ? null : value >= bound,
+  });
+  const atMost = (name: string, value: number | null, bound: number): Target => ({
+    name,
+    value,
+    target: `≤ ${String(bound)}`,
+    met: value === null ? null : value <= bound,
+  });
   const targets: Target[] = [
-    {
-      name: 'validate throughput / bare route',
-      value: ratio(validate?.requestsPerSecond, bare.requestsPerSecond),
-      target: '≥ 0.45',
-      met: null,
-    },
-    {
-      name: 'validate p99 / bare route p99',
-      value: ratio(validate?.p99Ms, Math.max(bare.p99Ms, 1)),
-      target: '≤ 2.5',
-      met: null,
-    },
-    {
-      name: 'HP ?key= / native validate',
-      value: ratio(hp?.requestsPerSecond, validate?.requestsPerSecond),
-      target: '≥ 0.8',
-      met: null,
-    },
-    {
-      name: 'NetProfiler list / native validate',
-      value: ratio(netprofiler?.requestsPerSecond, validate?.requestsPerSecond),
-      target: '≥ 0.8',
-      met: null,
-    },
-    {
-      name: 'usage records/s / raw batched insert',
-      value: ratio(usageRecordsPerSecond, rawInsert),
-      target: '≥ 0.6',
-      met: null,
-    },
-    {
-      name: 'compliance summary p50 (ms)',
-      value: compliance?.p50Ms ?? null,
-      target: '≤ 50',
-      met: null,
-    },
-    {
-      name: 'list p50 at 1M / p50 at 10k',
-      value: ratio(listBig?.p50Ms, Math.max(listSmall?.p50Ms ?? 0, 1)),
-      target: '≤ 2',
-      met: null,
-    },
-    {
-      name: 'SDK offline verify / raw Ed25519 verify',
-      value: null,
-      target: '≥ 0.9 (no SDK yet: issue 11)',
-      met: null,
-    },
-    { name: 'idle RSS after the validate run (MB)', value: idleRss, target: '≤ 150', met: null },
+    atLeast(
+      'validate throughput / bare route',
+      ratio(validate?.requestsPerSecond, bare.requestsPerSecond),
+      0.45,
+    ),
+    atMost('validate p99 / bare route p99', ratio(validate?.p99Ms, Math.max(bare.p99Ms, 1)), 2.5),
+    atLeast(
+      'HP ?key= / native validate',
+      ratio(hp?.requestsPerSecond, validate?.requestsPerSecond),
+      0.8,
+    ),
+    atLeast(
+      'NetProfiler list / native validate',
+      ratio(netprofiler?.requestsPerSecond, validate?.requestsPerSecond),
+      0.8,
+    ),
+    atLeast('usage records/s / raw batched insert', ratio(usageRecordsPerSecond, rawInsert), 0.6),
+    atMost('compliance summary p50 (ms)', compliance?.p50Ms ?? null, 50),
+    atMost(
+      'list p50 at 1M / p50 at 10k',
+      ratio(listBig?.p50Ms, Math.max(listSmall?.p50Ms ?? 0, 1)),
+      2,
+    ),
+    atLeast('SDK offline verify / raw Ed25519 verify (no SDK yet: issue 11)', null, 0.9),
+    atMost('idle RSS after the validate run (MB)', idleRss, 150),
   ];
-  const limits: Record<string, (v: number) => boolean> = {
-    '≥ 0.45': (v) => v >= 0.45,
-    '≤ 2.5': (v) => v <= 2.5,
-    '≥ 0.8': (v) => v >= 0.8,
-    '≥ 0.6': (v) => v >= 0.6,
-    '≤ 50': (v) => v <= 50,
-    '≤ 2': (v) => v <= 2,
-    '≤ 150': (v) => v <= 150,
-  };
-  for (const t of targets) t.met = check(t.value, limits[t.target] ?? (() => false));
 
   const rows = figures
     .filter((f): f is Figure => f !== null)
