@@ -17,7 +17,7 @@ import { NotFound } from '../domain/errors.js';
 import { DEFAULT_REMINDER_DAYS } from '../domain/license.js';
 import { requireRole } from '../domain/principal.js';
 import type { SubscriptionRecord } from '../domain/subscription.js';
-import type { Store, Tx } from '../store/database.js';
+import type { Executor, Store, Tx } from '../store/database.js';
 import {
   accountIdsAfter,
   accountReminderWindows,
@@ -128,48 +128,61 @@ export function lifecycleService(store: Store, deps: LifecycleDeps, batch = LIFE
     }
   }
 
-  async function eachLicense(
-    window: ScanWindow,
-    visit: (rows: LicenseExpiry[], have: MarkIndex) => Promise<void>,
+  /**
+   * Visits the resources a scan finds, a page at a time (keyset by expiry), each page with the
+   * marks its resources already have.
+   */
+  async function eachPage<Row extends { id: string }, Cursor>(
+    resourceType: 'license' | 'subscription',
+    page: (db: Executor, cursor: Cursor | null) => Promise<Row[]>,
+    cursorOf: (last: Row) => Cursor,
+    limit: number,
+    visit: (rows: Row[], have: MarkIndex) => Promise<void>,
   ): Promise<void> {
-    let cursor: { expiresAt: string; id: string } | null = null;
+    let cursor: Cursor | null = null;
     for (;;) {
-      const rows = await store.read((db) => licenseExpiries(db, window, cursor));
+      const after = cursor;
+      const rows = await store.read((db) => page(db, after));
       if (rows.length === 0) return;
       const have = await store.read((db) =>
         marksOf(
           db,
-          'license',
+          resourceType,
           rows.map((row) => row.id),
         ),
       );
       await visit(rows, have);
       const last = rows[rows.length - 1];
-      if (last === undefined || rows.length < window.limit) return;
-      cursor = { expiresAt: last.expiresAt, id: last.id };
+      if (last === undefined || rows.length < limit) return;
+      cursor = cursorOf(last);
     }
   }
 
-  async function eachSubscription(
+  function eachLicense(
+    window: ScanWindow,
+    visit: (rows: LicenseExpiry[], have: MarkIndex) => Promise<void>,
+  ): Promise<void> {
+    return eachPage(
+      'license',
+      (db, cursor: { expiresAt: string; id: string } | null) => licenseExpiries(db, window, cursor),
+      (last) => ({ expiresAt: last.expiresAt, id: last.id }),
+      window.limit,
+      visit,
+    );
+  }
+
+  function eachSubscription(
     window: ScanWindow,
     visit: (rows: SubscriptionExpiry[], have: MarkIndex) => Promise<void>,
   ): Promise<void> {
-    let cursor: { expiresAt: string; number: number } | null = null;
-    for (;;) {
-      const rows = await store.read((db) => subscriptionExpiries(db, window, cursor));
-      if (rows.length === 0) return;
-      const have = await store.read((db) =>
-        marksOf(
-          db,
-          'subscription',
-          rows.map((row) => row.id),
-        ),
-      );
-      await visit(rows, have);
-      const last = rows[rows.length - 1];
-      if (last === undefined || rows.length < window.limit) return;
-      cursor = { expiresAt: last.expiresAt, number: last.number };
-    }
+    return eachPage(
+      'subscription',
+      (db, cursor: { expiresAt: string; number: number } | null) =>
+        subscriptionExpiries(db, window, cursor),
+      (last) => ({ expiresAt: last.expiresAt, number: last.number }),
+      window.limit,
+      visit,
+    );
   }
 
   function licenseEvent(license: LicenseExpiry, facts: ExpiryFacts, mark: DueMark) {
