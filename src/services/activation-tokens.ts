@@ -27,7 +27,6 @@ import {
   markRevoked,
 } from '../store/activation-tokens.repository.js';
 import type { Executor, Store } from '../store/database.js';
-import { findLicense } from '../store/licenses.repository.js';
 import type { Page } from '../store/list.js';
 import { findProduct } from '../store/products.repository.js';
 import { recordChange } from './audit.js';
@@ -109,14 +108,12 @@ export function activationTokenService(
       }
       const issued: License[] = [];
       for (const input of licensesOfRedemption(token, target.accountId, now)) {
-        const license = await licenses.issueWithin(tx, ctx, input);
-        if (target.instance !== null) {
-          const record = await findLicense(tx, { id: license.id });
-          if (record === undefined) throw new NotFound('License', license.id);
-          issued.push(withValidity(await bindToInstance(tx, ctx, record, target.instance.id), now));
-        } else {
-          issued.push(license);
-        }
+        const record = await licenses.issueWithin(tx, ctx, input);
+        const bound =
+          target.instance === null
+            ? record
+            : await bindToInstance(tx, ctx, record, target.instance.id);
+        issued.push(withValidity(bound, now));
       }
       const redeemedBy = { accountId: target.accountId, subject: ctx.principal.subject };
       const licenseIds = issued.map((license) => license.id);

@@ -215,12 +215,13 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
     };
   }
 
-  async function issueIn(
+  /** Writes a new license and its event; answers the stored record. */
+  async function insertIssued(
     tx: Tx,
     ctx: ServiceContext,
     input: LicenseIssue,
     field = '',
-  ): Promise<License> {
+  ): Promise<LicenseRecord> {
     let record: LicenseRecord;
     try {
       record = await build(tx, ctx, input, field);
@@ -242,15 +243,25 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
       resourceId: record.id,
       after: { ...record, key: undefined },
     });
-    return withValidity(record, ctx.clock.now());
+    return record;
+  }
+
+  async function issueIn(
+    tx: Tx,
+    ctx: ServiceContext,
+    input: LicenseIssue,
+    field = '',
+  ): Promise<License> {
+    return withValidity(await insertIssued(tx, ctx, input, field), ctx.clock.now());
   }
 
   return {
     /**
      * Issues a license inside another use case's transaction (a token redemption, an upstream
-     * import); that use case has checked who may do it.
+     * import); that use case has checked who may do it. Answers the stored record, ready to be
+     * bound to an instance.
      */
-    issueWithin: issueIn,
+    issueWithin: insertIssued,
 
     /** Issues one license (operators). A native key is generated unless one is registered. */
     issue(ctx: ServiceContext, input: LicenseIssue): Promise<License> {

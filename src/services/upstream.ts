@@ -249,16 +249,13 @@ export function upstreamService(
         return { licenseId: null, result: 'unchanged' };
       }
       const { state: _state, ...issuable } = facts;
-      const issued = await deps.licenses.issueWithin(tx, ctx, {
+      license = await deps.licenses.issueWithin(tx, ctx, {
         ...issuable,
         accountId,
         key: remote.key,
         ...(productId === null ? {} : { product: productId }),
         labels: { [UPSTREAM_LABEL]: remote.id },
       });
-      const found = await findLicense(tx, { id: issued.id });
-      if (found === undefined) throw new NotFound('License', issued.id);
-      license = found;
       result = 'installed';
     } else {
       license = existing;
