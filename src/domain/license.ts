@@ -288,8 +288,9 @@ const issueFields = {
   term: Type.Optional(Type.Enum(LICENSE_TERMS)),
   metricId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
   quantity: Type.Optional(
-    Type.Union([Type.Literal(-1), Type.Number({ minimum: 0 })], {
-      description: 'Default 1; -1 is unlimited.',
+    // Bounded so that conversions between units (bytes in between) stay finite numbers.
+    Type.Union([Type.Literal(-1), Type.Number({ minimum: 0, maximum: 1e15 })], {
+      description: 'Default 1, at most 1e15; -1 is unlimited.',
     }),
   ),
   features: Type.Optional(

@@ -236,6 +236,24 @@ describe('create, retrieve, update, remove', () => {
     );
   });
 
+  it('refuses a capacity too large to convert (found by the fuzzer: 1e308 TB was a 500)', async () => {
+    const { capacity } = await seed();
+    for (const [method, url, body] of [
+      ['PUT', `/license/licenses/${capacity.resourceId}`, { entitledCapacityTB: 1e308 }],
+      [
+        'POST',
+        '/license/licenses',
+        { accountId: 'acme', licenseType: 'CAPACITY', product: 'cvo', entitledCapacityTB: 1e308 },
+      ],
+    ] as const) {
+      expectError(await h.request({ method, url, body }), 400, 'BAD_REQUEST');
+    }
+    const kept = json<BlueXpLicense>(
+      await h.request({ method: 'GET', url: `/license/licenses/${capacity.resourceId}` }),
+    );
+    expect(kept.entitledCapacityTB).toBe(50);
+  });
+
   it('round-trips a license', async () => {
     await seed();
     const created = await h.request({

@@ -484,6 +484,19 @@ describe('licenses: issue', () => {
     ]);
   });
 
+  it('refuses a quantity too large to convert between units, naming it', async () => {
+    const response = await h.request({
+      method: 'POST',
+      url: '/v1/licenses',
+      body: { accountId: 'acme', quantity: 1e308 },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(
+      json<{ invalidFields: { name: string }[] }>(response).invalidFields.map((f) => f.name),
+    ).toContain('quantity');
+    expect(await licenseCount()).toBe(0);
+  });
+
   it('keeps a serial number issued elsewhere; the sequence steps over kept serials', async () => {
     const kept = await issue({ accountId: 'acme', serialNumber: 100_000_002 });
     expect(kept.serialNumber).toBe(100_000_002);

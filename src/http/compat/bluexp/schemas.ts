@@ -9,8 +9,9 @@ import { AccountId } from '../../../domain/account.js';
 const Code = Type.String({ pattern: '^[A-Za-z0-9_ ]{1,64}$' });
 const DateTime = Type.String({ format: 'date-time' });
 const NullableDateTime = Type.Union([DateTime, Type.Null()]);
-const Capacity = Type.Union([Type.Literal(-1), Type.Number({ minimum: 0 })], {
-  description: '-1 is unlimited.',
+// Bounded so that converting to the metric's unit (bytes in between) stays a finite number.
+const Capacity = Type.Union([Type.Literal(-1), Type.Number({ minimum: 0, maximum: 1e9 })], {
+  description: 'In TB, at most 1e9 (a zettabyte); -1 is unlimited.',
 });
 
 /** License types of the wallet: node, capacity package, data service (and plain features). */
