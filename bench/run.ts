@@ -28,10 +28,18 @@ const NETPROFILER_INSTANCE_ID = '00000000-0000-4000-8000-0000000000e9';
 const COMPLIANCE_LICENSES = Number(process.env.BENCH_COMPLIANCE_LICENSES ?? '10000');
 const COMPLIANCE_USAGE = Number(process.env.BENCH_USAGE_RECORDS ?? '1000000');
 const CLI = resolve('dist/cli/main.js');
+/** Linux's USER_HZ (`getconf CLK_TCK`), the unit of /proc/<pid>/stat CPU times. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 interface Figure {
   scenario: string;
   requestsPerSecond: number;
+  requests: number;
+  /**
+   * CPU time the serving process spent per response (user + system, from /proc): unlike req/s it
+   * does not move when another process takes the other core, so it shows what a change saved.
+   */
+  serverCpuUs: number | null;
   p50Ms: number;
   p99Ms: number;
   errors: number;
@@ -282,18 +290,41 @@ function load(
   scenario: string,
   spec: Omit<LoadSpec, 'connections' | 'seconds'> & {
     connections?: number;
+    /** The serving process, whose CPU time is read before and after the load. */
+    server: ChildProcess;
   },
 ): Figure | null {
   const wanted =
     ONLY.length === 0 || scenario.startsWith('baseline') || ONLY.some((w) => scenario.includes(w));
   if (!wanted) return null;
-  const full: LoadSpec = { connections: CONNECTIONS, seconds: SECONDS, ...spec };
+  const { server, ...rest } = spec;
+  const full: LoadSpec = { connections: CONNECTIONS, seconds: SECONDS, ...rest };
+  const cpuBefore = cpuSeconds(server.pid);
   const run = spawnSync(process.execPath, [TSX, 'bench/load-worker.ts', JSON.stringify(full)], {
     encoding: 'utf8',
     timeout: (SECONDS + 60) * 1000,
   });
+  const cpuAfter = cpuSeconds(server.pid);
   if (run.status !== 0) throw new Error(`load of '${scenario}' failed: ${run.stderr}`);
-  return { scenario, ...(JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as LoadFigures) };
+  const figures = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as LoadFigures;
+  const serverCpuUs =
+    cpuBefore === null || cpuAfter === null || figures.requests === 0
+      ? null
+      : Math.round(((cpuAfter - cpuBefore) * 1e6) / figures.requests);
+  return { scenario, ...figures, serverCpuUs };
+}
+
+/** User + system CPU seconds a process has used, from /proc/<pid>/stat (Linux; null elsewhere). */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at index 3: utime is 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : null;
+  } catch {
+    return null;
+  }
 }
 
 function baselineOps(mode: string, ...args: string[]): number {
@@ -396,7 +427,10 @@ try {
   const rawVerify = baselineOps('ed25519');
 
   const basePort = await freePort();
-  children.push(start([TSX, 'bench/baseline-server.ts'], { PORT: String(basePort) }));
+  const baseline = start(['--import', 'tsx', 'bench/baseline-server.ts'], {
+    PORT: String(basePort),
+  });
+  children.push(baseline);
   const entitlePort = await freePort();
   // BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops (bench/profile.ts reads it).
   const profile = process.env.BENCH_PROFILE;
@@ -430,13 +464,16 @@ try {
   const smallPages = await pagesOf(listOf(accountId(1)), auth, 20);
 
   const figures: (Figure | null)[] = [];
-  const bare = load('baseline: bare Fastify route', { url: `${base}/ping` });
+  const bare = load('baseline: bare Fastify route', { url: `${base}/ping`, server: baseline });
   figures.push(bare);
-  figures.push(load('GET /healthz (full plugin stack, no auth)', { url: `${entitle}/healthz` }));
+  figures.push(
+    load('GET /healthz (full plugin stack, no auth)', { url: `${entitle}/healthz`, server }),
+  );
   figures.push(
     load('GET /v1/accounts/{id} (JWT + primary-key read)', {
       url: `${entitle}/v1/accounts/${accountId(0)}`,
       headers: auth,
+      server,
       vary: {
         kind: 'paths',
         paths: Array.from(
@@ -452,6 +489,7 @@ try {
       url: `${entitle}/v1/licenses/validate`,
       method: 'POST',
       headers: asInstance,
+      server,
       vary: { kind: 'key-body', keysFile, field: 'key', extra: { product: 'bench' } },
     },
   );
@@ -460,12 +498,14 @@ try {
   const hp = load('HP GET /sdn/v2.0/licenses?key="…" (same keys)', {
     url: `${entitle}/sdn/v2.0/licenses`,
     headers: asInstance,
+    server,
     vary: { kind: 'key-path', keysFile, prefix: '/sdn/v2.0/licenses?key=%22', suffix: '%22' },
   });
   figures.push(hp);
   const netprofiler = load('NetProfiler GET /api/mgmt.licenses/1.0/licenses (appliance list)', {
     url: `${entitle}/api/mgmt.licenses/1.0/licenses`,
     headers: { authorization: `Bearer ${applianceToken}` },
+    server,
   });
   figures.push(netprofiler);
   const USAGE_BATCH = 1000;
@@ -475,6 +515,7 @@ try {
       url: `${entitle}/v1/usage`,
       method: 'POST',
       headers: { authorization: `Bearer ${serviceToken}` },
+      server,
       connections: 4,
       vary: {
         kind: 'usage',
@@ -488,7 +529,12 @@ try {
   figures.push(usage);
   const compliance = load(
     `GET /v1/accounts/{id}/compliance (${String(COMPLIANCE_LICENSES)} licenses, ${String(COMPLIANCE_USAGE)} usage records)`,
-    { url: `${entitle}/v1/accounts/${accountId(1)}/compliance`, headers: auth, connections: 4 },
+    {
+      url: `${entitle}/v1/accounts/${accountId(1)}/compliance`,
+      headers: auth,
+      connections: 4,
+      server,
+    },
   );
   figures.push(compliance);
   const listBig = load(
@@ -497,6 +543,7 @@ try {
       url: `${entitle}/v1/licenses`,
       headers: auth,
       connections: 4,
+      server,
       vary: { kind: 'paths', paths: bigPages },
     },
   );
@@ -507,6 +554,7 @@ try {
       url: `${entitle}/v1/licenses`,
       headers: auth,
       connections: 4,
+      server,
       vary: { kind: 'paths', paths: smallPages },
     },
   );
@@ -595,6 +643,7 @@ try {
       'p50 ms': r.p50Ms,
       'p99 ms': r.p99Ms,
       'p99 x baseline': r.p99Ratio,
+      'server CPU µs/req': r.serverCpuUs,
       'errors+non2xx': r.errors + r.non2xx,
     })),
   );
@@ -616,5 +665,7 @@ try {
   }
 } finally {
   for (const child of children) child.kill('SIGTERM');
-  rmSync(dataDir, { recursive: true, force: true });
+  // BENCH_KEEP_DATA=1 keeps the seeded data dir (its path is printed) for profiling by hand.
+  if (process.env.BENCH_KEEP_DATA === '1') process.stdout.write(`data kept in ${dataDir}\n`);
+  else rmSync(dataDir, { recursive: true, force: true });
 }
