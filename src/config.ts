@@ -8,8 +8,10 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  /** `sqlite:<path>` (default: <dataDir>/entitle.db). */
+  /** `sqlite:<path>` (default: <dataDir>/entitle.db) or `postgres://…`. */
   databaseUrl: string;
+  /** Connections per process to PostgreSQL (unused on SQLite, which has one connection). */
+  databasePoolSize: number;
   logLevel: LogLevel;
   bodyLimitBytes: number;
   token: TokenConfig;
@@ -43,6 +45,7 @@ export const ENVIRONMENT = {
   host: 'ENTITLE_HOST',
   dataDir: 'ENTITLE_DATA_DIR',
   databaseUrl: 'ENTITLE_DATABASE_URL',
+  databasePoolSize: 'ENTITLE_DATABASE_POOL_SIZE',
   logLevel: 'ENTITLE_LOG_LEVEL',
   bodyLimitBytes: 'ENTITLE_BODY_LIMIT',
   tokenIssuer: 'ENTITLE_TOKEN_ISSUER',
@@ -88,6 +91,7 @@ export function loadConfig(
     host: pick('host') ?? '0.0.0.0',
     dataDir,
     databaseUrl: databaseUrl(pick('databaseUrl'), dataDir),
+    databasePoolSize: integer('database pool size', pick('databasePoolSize') ?? '10', 1, 1000),
     logLevel: logLevel as LogLevel,
     bodyLimitBytes: integer('body limit', pick('bodyLimitBytes') ?? '1048576', 1024, 1 << 30),
     licenseKeySecretFile: resolve(pick('licenseKeySecretFile') ?? `${dataDir}/license-key-secret`),
@@ -113,15 +117,28 @@ export function sqliteFile(databaseUrl: string): string {
   return databaseUrl.slice('sqlite:'.length);
 }
 
+/** Whether a database URL names a PostgreSQL server. */
+export function isPostgresUrl(databaseUrl: string): boolean {
+  return /^postgres(ql)?:\/\//.test(databaseUrl);
+}
+
 function databaseUrl(value: string | undefined, dataDir: string): string {
   if (value === undefined) return `sqlite:${resolve(dataDir, 'entitle.db')}`;
   if (value.startsWith('sqlite:')) return `sqlite:${resolve(value.slice('sqlite:'.length))}`;
-  if (/^postgres(ql)?:\/\//.test(value)) {
-    throw new ConfigError(
-      'PostgreSQL is not supported by this build yet; use the embedded SQLite store (sqlite:<path>)',
-    );
+  if (isPostgresUrl(value)) {
+    try {
+      new URL(value);
+    } catch {
+      throw new ConfigError(`database URL is not a valid postgres:// URL: '${redactUrl(value)}'`);
+    }
+    return value;
   }
   throw new ConfigError(`database URL must start with sqlite: or postgres://, got '${value}'`);
+}
+
+/** The URL with its password hidden, for logs and messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
 function optionalPath(value: string | undefined): string | undefined {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { type Config, sqliteFile } from './config.js';
+import { type Config, isPostgresUrl, sqliteFile } from './config.js';
 import { createServices, type Services } from './services/index.js';
 import { loadTokenKeys, readOrCreateSecret } from './services/token-keys.js';
-import { openSqliteStore, type Store } from './store/database.js';
+import { openPostgresStore, openSqliteStore, type Store } from './store/database.js';
 
 /** What every command needs, without the HTTP stack: the version, the store and the services. */
 export const VERSION = (
@@ -16,7 +16,9 @@ export async function openStore(
   config: Config,
   options: { migrate?: boolean } = {},
 ): Promise<Store> {
-  const store = openSqliteStore({ file: sqliteFile(config.databaseUrl) });
+  const store = isPostgresUrl(config.databaseUrl)
+    ? openPostgresStore({ url: config.databaseUrl, poolSize: config.databasePoolSize })
+    : openSqliteStore({ file: sqliteFile(config.databaseUrl) });
   if (options.migrate === false) return store;
   try {
     await store.migrate();

@@ -34,9 +34,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ databaseUrl: 'mysql://x' }, {})).toThrow(
       /must start with sqlite: or postgres/,
     );
-    expect(() => loadConfig({ databaseUrl: 'postgres://u@h/db' }, {})).toThrow(
-      /PostgreSQL is not supported by this build yet/,
+    expect(loadConfig({ databaseUrl: 'postgres://u@h/db' }, {}).databaseUrl).toBe(
+      'postgres://u@h/db',
     );
+    expect(() => loadConfig({ databaseUrl: 'postgres://u:p@h:notaport/db' }, {})).toThrow(
+      /not a valid postgres:\/\/ URL: 'postgres:\/\/u:\*\*\*@h:notaport\/db'/,
+    );
+    expect(() => loadConfig({ databasePoolSize: '0' }, {})).toThrow(/database pool size/);
     expect(() => loadConfig({ tokenJwksUrl: 'ftp://x' }, {})).toThrow(/JWKS URL must be an http/);
   });
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
 import {
   CompiledQuery,
   Kysely,
@@ -12,6 +13,16 @@ import {
   type SqliteDatabase as SqliteDialectDatabase,
   type Transaction,
 } from 'kysely';
+import {
+  dialectOf,
+  PG_CHARACTER_NOT_IN_REPERTOIRE,
+  PG_DEADLOCK_DETECTED,
+  PG_UNTRANSLATABLE_CHARACTER,
+  PG_SERIALIZATION_FAILURE,
+  PortablePostgresDialect,
+  type Dialect,
+} from './dialect.js';
+import { InvalidParams } from '../domain/errors.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -27,9 +38,16 @@ export type Executor = Db | Tx;
  * receives placeholders to pass where those values go (their values are never used).
  */
 export function preparedQuery<Row>(build: (db: Executor) => Compilable<Row>) {
-  let compiled: CompiledQuery<Row> | undefined;
+  // Compiled once per dialect: placeholders differ (`?` / `$1`), and one process may hold both
+  // (moving data from SQLite to PostgreSQL).
+  const compiledFor = new Map<Dialect, CompiledQuery<Row>>();
   return async (db: Executor, params: readonly unknown[]): Promise<Row[]> => {
-    compiled ??= build(db).compile();
+    const dialect = dialectOf(db);
+    let compiled = compiledFor.get(dialect);
+    if (compiled === undefined) {
+      compiled = build(db).compile();
+      compiledFor.set(dialect, compiled);
+    }
     if (compiled.parameters.length !== params.length) {
       throw new Error(
         `prepared query takes ${String(compiled.parameters.length)} parameters, got ${String(params.length)}`,
@@ -46,13 +64,18 @@ export interface TransactionObserver {
 
 export interface Store {
   readonly db: Db;
-  readonly dialect: 'sqlite';
+  readonly dialect: Dialect;
   /** Runs one use case in one transaction; any error rolls every write back. */
   transaction<T>(useCase: string, work: (tx: Tx) => Promise<T>): Promise<T>;
   /** Reads outside a transaction (consistent per statement). */
   read<T>(work: (db: Db) => Promise<T>): Promise<T>;
   migrate(): Promise<MigrationResult[]>;
   ping(): Promise<void>;
+  /**
+   * SQLite: an online, consistent copy of the database into `file` (better-sqlite3's backup API;
+   * writers keep going). PostgreSQL: refused; use pg_dump.
+   */
+  backup(file: string): Promise<void>;
   close(): Promise<void>;
   observeTransactions(observer: TransactionObserver): void;
   transactionsInFlight(): number;
@@ -76,7 +99,54 @@ export function openSqliteStore(options: SqliteOptions): Store {
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(connection) }),
   });
-  return createStore(db);
+  return createStore(db, 'sqlite', async (file) => {
+    mkdirSync(dirname(file), { recursive: true });
+    await connection.backup(file);
+  });
+}
+
+export interface PostgresOptions {
+  /** `postgres://user:password@host:port/database` (libpq parameters such as `sslmode` allowed). */
+  url: string;
+  /** Connections in this process's pool (ENTITLE_DATABASE_POOL_SIZE). */
+  poolSize?: number;
+}
+
+/**
+ * `bigint` and `numeric` (sums of bigints) come back from pg as strings, to keep precision. Every
+ * integer this store keeps is a safe JS integer (serials, micro-dollars, counters), so they are
+ * parsed into numbers and API answers are the same as on SQLite; a value beyond 2^53 stays a
+ * string rather than silently losing digits.
+ */
+const postgresTypes: pg.CustomTypesConfig = {
+  getTypeParser: (oid, format) => {
+    if (oid === pg.types.builtins.INT8) return safeInteger;
+    if (oid === pg.types.builtins.NUMERIC) return Number;
+    // pg-types declares its parsers as returning `any`: a parser's result is whatever pg gives.
+    return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
+  },
+};
+
+function safeInteger(value: string): number | string {
+  const parsed = Number(value);
+  return Number.isSafeInteger(parsed) ? parsed : value;
+}
+
+/** Opens a PostgreSQL store on a pool of `poolSize` connections (default 10). */
+export function openPostgresStore(options: PostgresOptions): Store {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    types: postgresTypes,
+  });
+  // An idle connection the server drops (restart, failover) must not crash the process.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PortablePostgresDialect({ pool }) });
+  return createStore(db, 'postgres', () =>
+    Promise.reject(
+      new Error('entitle backup copies a SQLite store; back PostgreSQL up with pg_dump'),
+    ),
+  );
 }
 
 /**
@@ -109,18 +179,58 @@ function withStatementCache(
   };
 }
 
-function createStore(db: Db): Store {
+/**
+ * How many times a use case runs when PostgreSQL aborts it for a deadlock or a serialization
+ * failure: the work is only database statements (outbound calls happen outside transactions), so
+ * running it again from the start is safe.
+ */
+const TRANSACTION_ATTEMPTS = 5;
+
+/**
+ * PostgreSQL text cannot hold U+0000 (SQLite's can): a request carrying one is refused as bad
+ * input (400), whichever parameter or field it came in, rather than failing as a 500.
+ */
+function translateDriverError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === PG_CHARACTER_NOT_IN_REPERTOIRE || code === PG_UNTRANSLATABLE_CHARACTER) {
+    return new InvalidParams(
+      [{ name: 'text', reason: 'must not contain the NUL character (U+0000)' }],
+      'A parameter or field contains the NUL character (U+0000), which is not accepted.',
+    );
+  }
+  return error;
+}
+
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === PG_DEADLOCK_DETECTED || code === PG_SERIALIZATION_FAILURE;
+}
+
+function createStore(db: Db, dialect: Dialect, backup: Store['backup']): Store {
   const observers: TransactionObserver[] = [];
   let inFlight = 0;
+  const runOnce = <T>(work: (tx: Tx) => Promise<T>) => db.transaction().execute(work);
+  const run = async <T>(work: (tx: Tx) => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await runOnce(work);
+      } catch (error) {
+        if (dialect !== 'postgres') throw error;
+        if (attempt >= TRANSACTION_ATTEMPTS || !isRetryable(error)) {
+          throw translateDriverError(error);
+        }
+      }
+    }
+  };
   return {
     db,
-    dialect: 'sqlite',
+    dialect,
     async transaction(useCase, work) {
       const started = process.hrtime.bigint();
       inFlight++;
       let outcome: 'commit' | 'rollback' = 'rollback';
       try {
-        const result = await db.transaction().execute(work);
+        const result = await run(work);
         outcome = 'commit';
         return result;
       } finally {
@@ -129,7 +239,13 @@ function createStore(db: Db): Store {
         for (const observe of observers) observe(useCase, seconds, outcome);
       }
     },
-    read: (work) => work(db),
+    read:
+      dialect === 'postgres'
+        ? (work) =>
+            work(db).catch((error: unknown) => {
+              throw translateDriverError(error);
+            })
+        : (work) => work(db),
     async migrate() {
       const migrator = new Migrator({
         db,
@@ -144,6 +260,7 @@ function createStore(db: Db): Store {
     async ping() {
       await sql`select 1`.execute(db);
     },
+    backup,
     close: () => db.destroy(),
     observeTransactions(observer) {
       observers.push(observer);

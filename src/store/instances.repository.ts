@@ -2,7 +2,8 @@ import type { Instance } from '../domain/instance.js';
 import { Conflict, InUse } from '../domain/errors.js';
 import type { CollectionSpec, ListQuery } from '../domain/query.js';
 import { preparedQuery, type Executor } from './database.js';
-import { isForeignKeyViolation, isUniqueViolation } from './errors.js';
+import { recoverable } from './dialect.js';
+import { isForeignKeyViolation, isUniqueViolation, violatesUniqueOn } from './errors.js';
 import { listPage, type Page } from './list.js';
 import type { InstancesTable } from './schema.js';
 
@@ -121,13 +122,13 @@ export async function instancesOfAccount(db: Executor, accountId: string): Promi
 
 export async function insertInstance(db: Executor, instance: Instance): Promise<void> {
   try {
-    await db.insertInto('instances').values(toRow(instance)).execute();
+    // Recoverable: the caller may draw fresh generated identifiers and try again in this transaction.
+    await recoverable(db, () => db.insertInto('instances').values(toRow(instance)).execute());
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    const message = error instanceof Error ? error.message : '';
-    const field = message.includes('device_serial')
+    const field = violatesUniqueOn(error, 'instances', 'device_serial')
       ? 'deviceSerial'
-      : message.includes('install_id')
+      : violatesUniqueOn(error, 'instances', 'install_id')
         ? 'installId'
         : 'id';
     throw new Conflict(`Another instance has this ${field}.`, [

@@ -4,6 +4,7 @@ import type { LicenseFacts } from '../domain/compliance.js';
 import type { License, LicenseKind, LicenseState, LicenseTerm } from '../domain/license.js';
 import type { CollectionSpec, ListQuery } from '../domain/query.js';
 import { preparedQuery, type Executor } from './database.js';
+import { dialectOf } from './dialect.js';
 import { isUniqueViolation } from './errors.js';
 import { listPage, type Page } from './list.js';
 import type { LicensesTable } from './schema.js';
@@ -151,10 +152,29 @@ function toRow(license: LicenseRecord): LicensesTable {
 
 export type LicenseRef = { id: string } | { serialNumber: number } | { key: string };
 
+/**
+ * Inside a write transaction on PostgreSQL a license read locks the license row first (`for
+ * update`), in a statement of its own, so the read that follows sees every activation committed
+ * before the lock was granted: a seat check and the activation it allows are atomic across
+ * transactions and processes. SQLite has one writer at a time and needs no lock.
+ */
+async function lockLicense(db: Executor, ref: LicenseRef): Promise<void> {
+  if (!db.isTransaction || dialectOf(db) !== 'postgres') return;
+  const query = db.selectFrom('licenses').select('id').forUpdate();
+  await (
+    'id' in ref
+      ? query.where('id', '=', ref.id)
+      : 'serialNumber' in ref
+        ? query.where('serial_number', '=', ref.serialNumber)
+        : query.where('key', '=', ref.key)
+  ).execute();
+}
+
 export async function findLicense(
   db: Executor,
   ref: LicenseRef,
 ): Promise<LicenseRecord | undefined> {
+  await lockLicense(db, ref);
   const query = selectLicenses(db);
   const row = await (
     'id' in ref

@@ -76,11 +76,25 @@ function column(spec: CollectionSpec, field: string): string {
   return fieldSpec.column;
 }
 
+/**
+ * What a missing number sorts as: after every number, as SQLite orders '' after numbers. A typed
+ * sentinel, because PostgreSQL cannot coalesce a number with ''.
+ */
+const MISSING_NUMBER = Number.MAX_SAFE_INTEGER;
+
+function isNumeric(spec: CollectionSpec, field: string): boolean {
+  const type = spec.fields[field]?.type;
+  return type === 'integer' || type === 'number';
+}
+
 /** Nullable sort keys are compared through coalesce, so that the keyset order is total. */
 function sortExpression(spec: CollectionSpec, field: string): Expression<unknown> {
   const fieldSpec = spec.fields[field];
   const ref = sql.ref(column(spec, field));
-  return fieldSpec?.nullable === true ? sql`coalesce(${ref}, '')` : ref;
+  if (fieldSpec?.nullable !== true) return ref;
+  return isNumeric(spec, field)
+    ? sql`coalesce(${ref}, ${sql.lit(MISSING_NUMBER)})`
+    : sql`coalesce(${ref}, '')`;
 }
 
 function toSqlValue(value: ScalarValue): string | number | null {
@@ -134,7 +148,10 @@ function cursorValues(spec: CollectionSpec, order: OrderTerm[], row: object): Sc
     const fieldSpec = spec.fields[term.field];
     // A qualified column (`licenses.id`) comes back under its bare name.
     const value = record[column(spec, term.field).split('.').pop() ?? ''];
-    if (value === null || value === undefined) return fieldSpec?.nullable === true ? '' : null;
+    if (value === null || value === undefined) {
+      if (fieldSpec?.nullable !== true) return null;
+      return isNumeric(spec, term.field) ? MISSING_NUMBER : '';
+    }
     if (typeof value === 'string' || typeof value === 'number') return value;
     if (typeof value === 'boolean') return value;
     if (typeof value === 'bigint') return Number(value);

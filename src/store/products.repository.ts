@@ -2,7 +2,8 @@ import { Conflict, InUse } from '../domain/errors.js';
 import type { Product, ProductFeature, ProductMetric } from '../domain/product.js';
 import type { CollectionSpec, ListQuery } from '../domain/query.js';
 import type { Executor } from './database.js';
-import { isForeignKeyViolation, isUniqueViolation } from './errors.js';
+import { advanceSerial } from './dialect.js';
+import { isForeignKeyViolation, isUniqueViolation, violatesUniqueOn } from './errors.js';
 import { listPage, type Page } from './list.js';
 import type { ProductRow } from './schema.js';
 
@@ -67,6 +68,7 @@ export async function insertProduct(db: Executor, draft: ProductDraft): Promise<
       .values({ ...(draft.id === undefined ? {} : { id: draft.id }), ...productColumns(draft) })
       .returning('id')
       .executeTakeFirstOrThrow();
+    if (draft.id !== undefined) await advanceSerial(db, 'products', 'id');
     await writeParts(db, inserted.id, draft);
     return { ...draft, id: inserted.id };
   } catch (error) {
@@ -112,8 +114,7 @@ function productColumns(product: ProductDraft) {
 }
 
 function productConflict(product: ProductDraft, error: unknown): Conflict {
-  const message = error instanceof Error ? error.message : '';
-  if (message.includes('products.slug')) {
+  if (violatesUniqueOn(error, 'products', 'slug')) {
     return new Conflict(`A product with slug '${product.slug}' already exists.`, [
       { name: 'slug', reason: 'another product has this slug' },
     ]);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
+import { inject } from 'vitest';
 import type { TokenConfig } from '../../src/config.js';
 import { fixedClock } from '../../src/domain/clock.js';
 import { systemPrincipal, type Role } from '../../src/domain/principal.js';
@@ -13,7 +14,8 @@ import {
   readOrCreateSecret,
   type TokenKeys,
 } from '../../src/services/token-keys.js';
-import { openSqliteStore, type Store } from '../../src/store/database.js';
+import { openPostgresStore, openSqliteStore, type Store } from '../../src/store/database.js';
+import { createDatabase, dropDatabase, TEMPLATE_DATABASE, testDialect } from './postgres.js';
 
 export const T0 = '2026-11-23T12:00:00.000Z';
 
@@ -25,6 +27,8 @@ export interface Harness {
   tokenConfig: TokenConfig;
   clock: ReturnType<typeof fixedClock>;
   dir: string;
+  /** The harness's database (`sqlite:<file>` or `postgres://…`): see `openStoreAt`. */
+  databaseUrl: string;
   /** An operator token (accounts '*'). */
   operator: string;
   /** Mints a token through the token service (accounts must exist). */
@@ -49,13 +53,70 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** A fresh server on a fresh SQLite file in a temp dir, with a fixed clock. */
+export interface TestStore {
+  store: Store;
+  /** The database URL (`sqlite:<file>` or `postgres://…`), for a server process to open too. */
+  url: string;
+  /** Closes the store and removes its database. */
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated store for one test: a SQLite file in `dir`, or, in the `postgres` project
+ * (ENTITLE_TEST_DB=postgres), a database of its own on the run's cluster, copied from the migrated
+ * template. Tests about behaviour open their store here, so they run on both dialects.
+ */
+export async function openTestStore(
+  dir: string,
+  dialect: 'sqlite' | 'postgres' = testDialect(),
+): Promise<TestStore> {
+  if (dialect === 'sqlite') {
+    const file = join(dir, 'entitle.db');
+    const store = openSqliteStore({ file });
+    await store.migrate();
+    return { store, url: `sqlite:${file}`, close: () => store.close() };
+  }
+  const adminUrl = inject('postgresAdminUrl');
+  const name = await createDatabase(adminUrl, TEMPLATE_DATABASE);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const store = openPostgresStore({ url: url.toString(), poolSize: 5 });
+  await store.migrate();
+  return {
+    store,
+    url: url.toString(),
+    async close() {
+      await store.close();
+      await dropDatabase(adminUrl, name);
+    },
+  };
+}
+
+/** Opens another store on a test database (e.g. to check what survives closing it). */
+export function openStoreAt(url: string): Store {
+  return url.startsWith('sqlite:')
+    ? openSqliteStore({ file: url.slice('sqlite:'.length) })
+    : openPostgresStore({ url, poolSize: 2 });
+}
+
+/**
+ * A fresh server on a fresh database (SQLite file in a temp dir, or a PostgreSQL database in the
+ * `postgres` project), with a fixed clock.
+ */
 export async function createHarness(
-  options: { tokenConfig?: Partial<TokenConfig>; services?: Partial<ServiceOptions> } = {},
+  options: {
+    tokenConfig?: Partial<TokenConfig>;
+    services?: Partial<ServiceOptions>;
+    /** The database, whatever the test project (moving data between them is a test). */
+    dialect?: 'sqlite' | 'postgres';
+    /** Runs on the fresh, empty store before the harness writes anything (e.g. an import). */
+    prepare?: (store: Store) => Promise<void>;
+  } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'entitle-test-'));
-  const store = openSqliteStore({ file: join(dir, 'entitle.db') });
-  await store.migrate();
+  const opened = await openTestStore(dir, options.dialect);
+  const store = opened.store;
+  await options.prepare?.(store);
   const clock = fixedClock(T0);
   const tokenConfig: TokenConfig = {
     issuer: 'entitle',
@@ -103,6 +164,7 @@ export async function createHarness(
     tokenConfig,
     clock,
     dir,
+    databaseUrl: opened.url,
     operator,
     token,
     async account(id, name = `Account ${id}`) {
@@ -115,7 +177,7 @@ export async function createHarness(
     request,
     async close() {
       await app.close();
-      await store.close();
+      await opened.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

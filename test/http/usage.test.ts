@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,9 +6,8 @@ import { systemPrincipal } from '../../src/domain/principal.js';
 import { UsageIngestResultSchema, type UsageIngestResult } from '../../src/domain/usage.js';
 import { ProblemSchema } from '../../src/http/problems.js';
 import { UsageReportSchema } from '../../src/http/v1/usage/report.js';
-import { openSqliteStore } from '../../src/store/database.js';
 import { listUsageRecords, usedInPeriod } from '../../src/store/usage.repository.js';
-import { createHarness, json, T0, type Harness } from '../helpers/harness.js';
+import { createHarness, json, openStoreAt, T0, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
 let productId: number;
@@ -269,7 +267,7 @@ describe('POST /v1/usage', () => {
     ]);
     await h.app.close();
     await h.store.close();
-    const reopened = openSqliteStore({ file: join(h.dir, 'entitle.db') });
+    const reopened = openStoreAt(h.databaseUrl);
     try {
       const records = await reopened.read((db) => listUsageRecords(db, 'acme'));
       expect(records.map((r) => r.id)).toEqual(['d1', 'd2']);

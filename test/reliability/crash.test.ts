@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+// SQLite only (see SQLITE_ONLY in vitest.config.ts): it kills a server on a WAL file.
 /**
  * Crash durability: the built server, a real process on a real file, is killed with SIGKILL
  * while usage batches and activations are in flight, then started again on the same data dir.

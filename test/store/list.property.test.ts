@@ -6,19 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../src/domain/account.js';
 import { parseListQuery, type OrderTerm, type RawListParams } from '../../src/domain/query.js';
 import { accountsCollection, listAccounts } from '../../src/store/accounts.repository.js';
-import { openSqliteStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { eventsCollection, insertEvent, listEvents } from '../../src/store/events.repository.js';
 import { listProducts, productsCollection } from '../../src/store/products.repository.js';
+import { openTestStore } from '../helpers/harness.js';
 
-/** A fresh, migrated SQLite file in its own temp folder. */
+/** A fresh, migrated store (SQLite file or PostgreSQL database, by test project). */
 async function openTempStore(): Promise<{ store: Store; dispose: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'entitle-list-'));
-  const store = openSqliteStore({ file: join(dir, 'entitle.db') });
-  await store.migrate();
+  const opened = await openTestStore(dir);
+  const store = opened.store;
   return {
     store,
     async dispose() {
-      await store.close();
+      await opened.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

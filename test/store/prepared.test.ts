@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore, preparedQuery, type Store } from '../../src/store/database.js';
 
+// SQLite only (see SQLITE_ONLY in vitest.config.ts): it is about better-sqlite3's statement cache.
 let dir: string;
 let store: Store;
 beforeEach(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriesOf, type Period, type UsageRecord } from '../../src/domain/usage.js';
-import { openSqliteStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import {
   dailyRollups,
   insertUsage,
@@ -22,13 +22,15 @@ import {
   selection,
   type Selection,
 } from '../helpers/usage-model.js';
+import { openTestStore, type TestStore } from '../helpers/harness.js';
 
 let dir: string;
 let store: Store;
+let opened: TestStore;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'entitle-usage-'));
-  store = openSqliteStore({ file: join(dir, 'entitle.db') });
-  await store.migrate();
+  opened = await openTestStore(dir);
+  store = opened.store;
   const now = '2026-11-01T00:00:00.000Z';
   await store.db
     .insertInto('accounts')
@@ -45,7 +47,7 @@ beforeAll(async () => {
     .execute();
 });
 afterAll(async () => {
-  await store.close();
+  await opened.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
