@@ -4,7 +4,7 @@ import { systemPrincipal } from './domain/principal.js';
 import { buildApp } from './http/app.js';
 import { allJobs } from './jobs/index.js';
 import { createScheduler } from './jobs/scheduler.js';
-import { requestForLog } from './http/log.js';
+import { LOG_REDACT_PATHS, requestForLog } from './http/log.js';
 import type { App } from './http/types.js';
 import { openStore, servicesFor, VERSION } from './runtime.js';
 import type { Services } from './services/index.js';
@@ -51,7 +51,7 @@ export async function startServer(
     clock,
     logger: {
       level: config.logLevel,
-      redact: ['req.headers.authorization'],
+      redact: LOG_REDACT_PATHS,
       serializers: { req: requestForLog },
     },
     bodyLimitBytes: config.bodyLimitBytes,

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { decodeJwt } from 'jose';
 import { Compile } from 'typebox/compile';
 import { Conflict, InvalidFields, Unauthenticated } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
@@ -11,9 +12,10 @@ import {
   type TokenRequest,
 } from '../domain/token.js';
 import { countAccounts, missingAccounts } from '../store/accounts.repository.js';
-import type { Store } from '../store/database.js';
+import type { Store, Tx } from '../store/database.js';
 import { findInstance } from '../store/instances.repository.js';
 import { countTokens, recordToken } from '../store/tokens.repository.js';
+import { isSessionRevoked } from '../store/users.repository.js';
 import { recordChange } from './audit.js';
 import type { ServiceContext } from './context.js';
 import type { TokenKeys } from './token-keys.js';
@@ -27,21 +29,48 @@ export interface IssuedToken {
 /** How long a verified token is trusted without checking its signature again. */
 const VERIFIED_TTL_MS = 5 * 60_000;
 const VERIFIED_MAX_ENTRIES = 10_000;
+/**
+ * How long a remembered token is trusted before its revocation is read again from the database:
+ * a logout in another process takes effect here within this bound (in this process, at once).
+ */
+export const REVOCATION_RECHECK_MS = 5_000;
+
+/** The token's `exp` has passed: clients re-authenticate (NetProfiler's AUTH_EXPIRED_TOKEN). */
+export class TokenExpired extends Unauthenticated {
+  constructor() {
+    super('The bearer token has expired.');
+  }
+}
+
+/** The token was revoked (a logout, a password rotation, a deleted user). */
+export class TokenRevoked extends Unauthenticated {
+  constructor() {
+    super('The bearer token has been revoked.');
+  }
+}
 const claimsChecker = Compile(TokenClaimsSchema);
 
 export function tokenService(store: Store, keys: TokenKeys) {
-  const verified = new Map<string, { principal: Principal; until: number }>();
-  const remember = (token: string, principal: Principal, until: number) => {
+  const verified = new Map<string, { principal: Principal; until: number; recheckAt: number }>();
+  const revoked = async (principal: Principal): Promise<boolean> =>
+    principal.tokenId !== undefined &&
+    (await store.read((db) => isSessionRevoked(db, principal.tokenId ?? '')));
+  const remember = (token: string, principal: Principal, until: number, now: number) => {
     if (verified.size >= VERIFIED_MAX_ENTRIES) {
       // Maps iterate in insertion order: drop the oldest entry.
       const oldest = verified.keys().next();
       if (oldest.done !== true) verified.delete(oldest.value);
     }
-    verified.set(token, { principal, until });
+    verified.set(token, { principal, until, recheckAt: now + REVOCATION_RECHECK_MS });
   };
   return {
     /** Mints a token (operators only); records its id and hash, never the token itself. */
-    async issue(ctx: ServiceContext, request: TokenRequest): Promise<IssuedToken> {
+    async issue(
+      ctx: ServiceContext,
+      request: TokenRequest,
+      /** Runs in the issuing transaction (a login records its session there). */
+      alongside?: (tx: Tx, issued: IssuedToken) => Promise<void>,
+    ): Promise<IssuedToken> {
       requireRole(ctx.principal, ['operator']);
       if (!keys.canSign) {
         throw new Conflict(
@@ -113,7 +142,9 @@ export function tokenService(store: Store, keys: TokenKeys) {
           resourceId: id,
           after: { ...claims, expiresAt: expiresAt.toISOString() },
         });
-        return { id, token, expiresAt: expiresAt.toISOString() };
+        const issued = { id, token, expiresAt: expiresAt.toISOString() };
+        if (alongside !== undefined) await alongside(tx, issued);
+        return issued;
       });
     },
 
@@ -137,9 +168,23 @@ export function tokenService(store: Store, keys: TokenKeys) {
     async authenticate(token: string, clock: Clock): Promise<Principal> {
       const now = clock.now().getTime();
       const remembered = verified.get(token);
-      if (remembered !== undefined && remembered.until > now) return remembered.principal;
+      if (remembered !== undefined && remembered.until > now) {
+        if (remembered.recheckAt > now) return remembered.principal;
+        if (await revoked(remembered.principal)) {
+          verified.delete(token);
+          throw new TokenRevoked();
+        }
+        remembered.recheckAt = now + REVOCATION_RECHECK_MS;
+        return remembered.principal;
+      }
       if (remembered !== undefined) verified.delete(token);
-      const payload = await keys.verify(token, clock);
+      let payload: Awaited<ReturnType<TokenKeys['verify']>>;
+      try {
+        payload = await keys.verify(token, clock);
+      } catch (error) {
+        if (error instanceof Unauthenticated && hasExpired(token, now)) throw new TokenExpired();
+        throw error;
+      }
       const expiresAtMs = Number(payload.exp) * 1000;
       if (!claimsChecker.Check(payload)) {
         const [first] = claimsChecker.Errors(payload);
@@ -151,10 +196,26 @@ export function tokenService(store: Store, keys: TokenKeys) {
       if (typeof principal === 'string') {
         throw new Unauthenticated(`The bearer token's claims are inconsistent: ${principal}.`);
       }
-      remember(token, principal, Math.min(expiresAtMs, now + VERIFIED_TTL_MS));
+      if (await revoked(principal)) throw new TokenRevoked();
+      remember(token, principal, Math.min(expiresAtMs, now + VERIFIED_TTL_MS), now);
       return principal;
+    },
+
+    /** Drops a token this process remembers, so that its revocation takes effect here at once. */
+    forget(token: string): void {
+      verified.delete(token);
     },
   };
 }
 
 export type TokenService = ReturnType<typeof tokenService>;
+
+/** True when the token decodes and its `exp` is past (the signature was already refused or not). */
+function hasExpired(token: string, now: number): boolean {
+  try {
+    const { exp } = decodeJwt(token);
+    return typeof exp === 'number' && exp * 1000 <= now;
+  } catch {
+    return false;
+  }
+}

@@ -34,6 +34,10 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  users: UsersTable;
+  access_codes: AccessCodesTable;
+  user_sessions: UserSessionsTable;
+  login_failures: LoginFailuresTable;
 }
 
 export interface AccountsTable {
@@ -445,4 +449,44 @@ export interface UpstreamLinksTable {
   last_error: string | null;
   consecutive_failures: number;
   open_until: string | null;
+}
+
+/** Local users of vendor logins (migration 0012). */
+export interface UsersTable {
+  username: string;
+  /** `scrypt$N$r$p$salt$hash`; the password itself is never stored. */
+  password_hash: string;
+  account_id: string;
+  role: string;
+  instance_id: string | null;
+  created_at: string;
+  updated_at: string;
+  password_changed_at: string;
+}
+
+/** NetProfiler OAuth access codes: sha256 of the code only. */
+export interface AccessCodesTable {
+  id: string;
+  username: string;
+  code_hash: string;
+  hint: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** Tokens yielded by a login, by token id (jti): a logout or a password rotation revokes them. */
+export interface UserSessionsTable {
+  token_id: string;
+  username: string;
+  issued_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+/** Failed logins per `user:<name>` or `addr:<address>` in a fixed window. */
+export interface LoginFailuresTable {
+  key: string;
+  window_start: string;
+  count: number;
 }

@@ -116,8 +116,14 @@ function expectExample(value: unknown, status = 'INACTIVE'): void {
   else expect(value.deactivated_key).toBeNull();
 }
 
+/** HP clients compare the header as a string: exactly `application/json`, no charset. */
 function expectJson(response: { headers: Record<string, unknown> }): void {
-  expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+  expect(response.headers['content-type']).toBe('application/json');
+}
+
+/** Bare values (install id, is-licensed, compliance level) are text/plain. */
+function expectText(response: { headers: Record<string, unknown> }): void {
+  expect(response.headers['content-type']).toBe('text/plain');
 }
 
 function expectError(response: LightMyRequestResponse, status: number, error: string): void {
@@ -214,7 +220,7 @@ describe('HP VAN SDN licensing: the document examples', () => {
     const { token } = await seed();
     const response = await h.request({ method: 'GET', url: `${BASE}/installid`, token });
     expect(response.statusCode).toBe(200);
-    expectJson(response);
+    expectText(response);
     expect(response.body).toBe('1234567');
   });
 
@@ -261,7 +267,7 @@ describe('HP VAN SDN licensing: the document examples', () => {
     const url = `${BASE}/islicensed?product_id=1`;
     const licensed = await h.request({ method: 'GET', url, token });
     expect(licensed.statusCode).toBe(200);
-    expectJson(licensed);
+    expectText(licensed);
     expect(licensed.body).toBe('true');
     await h.request({
       method: 'POST',
@@ -280,7 +286,7 @@ describe('HP VAN SDN licensing: the document examples', () => {
     const url = `${BASE}/compliance?product_id=1&metric_id=1`;
     const full = await h.request({ method: 'GET', url, token });
     expect(full.statusCode).toBe(200);
-    expectJson(full);
+    expectText(full);
     expect(full.body).toBe('1');
     // Only half a node licensed on this controller: half compliant.
     await h.services.licenses.deactivate(system(), '10', instanceId);
@@ -322,11 +328,11 @@ describe('HP VAN SDN licensing: auth', () => {
       ['GET', `${BASE}/islicensed?product_id=1`],
       ['GET', `${BASE}/compliance?product_id=1&metric_id=1`],
     ] as const) {
-      expectError(await h.request({ method, url, token: null }), 401, 'AuthenticationException');
+      expectError(await h.request({ method, url, token: null }), 401, 'UnauthorizedException');
       expectError(
         await h.request({ method, url, token: null, headers: { 'x-auth-token': 'nonsense' } }),
         401,
-        'AuthenticationException',
+        'UnauthorizedException',
       );
     }
   });
@@ -396,7 +402,8 @@ describe('HP VAN SDN licensing: errors', () => {
   it('405 with Allow for a method the path does not support', async () => {
     const { token } = await seed();
     const cases = [
-      ['DELETE', `${BASE}/10`, 'GET, HEAD'],
+      // POST /{serial_no} deactivates with {"action": "deactivate"} (issue 13).
+      ['DELETE', `${BASE}/10`, 'GET, HEAD, POST'],
       ['PUT', BASE, 'GET, HEAD, POST'],
       ['POST', `${BASE}/installid`, 'GET, HEAD'],
       ['GET', `${BASE}/10/action`, 'POST'],

@@ -307,12 +307,14 @@ describe('accounts.setAutoDownload', () => {
 });
 
 describe('errors', () => {
-  it('401 AUTH_REQUIRED without credentials, AUTH_INVALID_CREDENTIALS with a bad token', async () => {
+  // A bad token is AUTH_INVALID_SESSION since issue 13 (AUTH_INVALID_CREDENTIALS is a bad
+  // user name or password); see test/compat/netprofiler-login.test.ts.
+  it('401 AUTH_REQUIRED without credentials, AUTH_INVALID_SESSION with a bad token', async () => {
     expectError(await h.request({ method: 'GET', url: BASE, token: null }), 401, 'AUTH_REQUIRED');
     expectError(
       await h.request({ method: 'GET', url: BASE, token: 'garbage' }),
       401,
-      'AUTH_INVALID_CREDENTIALS',
+      'AUTH_INVALID_SESSION',
     );
   });
 

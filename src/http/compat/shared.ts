@@ -4,6 +4,7 @@ import type { HTTPMethod } from 'find-my-way';
 import { DomainError, Unauthenticated, type FieldIssue } from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Instance } from '../../domain/instance.js';
+import { LoginThrottled } from '../../domain/user.js';
 import type { ServiceContext } from '../../services/context.js';
 import type { Services } from '../../services/index.js';
 import { contextOf } from '../plugins/auth.js';
@@ -77,11 +78,29 @@ export interface FacadeErrorAnswers {
   client(reply: FastifyReply, status: number, error: FastifyError): FastifyReply;
   /** Anything unexpected; already logged with its stack. */
   internal(reply: FastifyReply): FastifyReply;
+  /**
+   * Too many failed logins (429, `Retry-After` already set). Absent: `client` with status 429,
+   * for surfaces that have no login.
+   */
+  throttled?(reply: FastifyReply, error: LoginThrottled): FastifyReply;
 }
+
+/**
+ * Framework errors whose message may quote the request body (malformed JSON quotes the bytes,
+ * which can be a password): logged by code only.
+ */
+const BODY_QUOTING_ERRORS = new Set(['FST_ERR_CTP_INVALID_JSON', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
 
 /** A facade's `setErrorHandler`: every failure sorted, logged and answered by `answers`. */
 export function facadeErrorHandler(answers: FacadeErrorAnswers) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    if (error instanceof LoginThrottled) {
+      request.log.info({ retryAfter: error.retryAfterSeconds }, 'login throttled');
+      void reply.header('retry-after', String(error.retryAfterSeconds));
+      return answers.throttled === undefined
+        ? answers.client(reply, 429, error)
+        : answers.throttled(reply, error);
+    }
     if (error instanceof Unauthenticated) {
       request.log.info({ code: error.code }, error.message);
       return answers.unauthenticated(reply, error);
@@ -98,7 +117,8 @@ export function facadeErrorHandler(answers: FacadeErrorAnswers) {
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      request.log.info({ code: error.code }, error.message);
+      const quotesBody = error.message.includes('JSON') || BODY_QUOTING_ERRORS.has(error.code);
+      request.log.info({ code: error.code }, quotesBody ? 'malformed body' : error.message);
       return answers.client(reply, status, error);
     }
     const principal =

@@ -13,6 +13,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** No bearer token needed (health, metrics, docs, public keys). */
     public?: boolean;
+    /**
+     * How a facade reads its vendor's credentials (BlackBerry's scheme-less token, NetProfiler's
+     * Basic and SignedBearer); absent: `bearerOf` and the token service.
+     */
+    credentials?: (request: FastifyRequest) => Promise<Principal>;
   }
 }
 
@@ -29,7 +34,11 @@ export const authPlugin = fp(
     // (native problems, NetProfiler error ids, Astra problems…).
     app.addHook('onRequest', async (request) => {
       if (request.is404 || request.routeOptions.config.public === true) return;
-      request.principal = await options.tokens.authenticate(bearerOf(request), options.clock);
+      const custom = request.routeOptions.config.credentials;
+      request.principal =
+        custom === undefined
+          ? await options.tokens.authenticate(bearerOf(request), options.clock)
+          : await custom(request);
     });
     done();
   },

@@ -12,6 +12,7 @@ export type BlackBerryErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'NOT_ACCEPTABLE'
   | 'CONFLICT'
+  | 'TOO_MANY_REQUESTS'
   | 'INTERNAL_ERROR';
 
 interface Failure {
@@ -71,6 +72,8 @@ export const handleBlackBerryError = facadeErrorHandler({
     ),
   client: (reply, status, error) =>
     sendBlackBerryError(reply, { status, code: 'BAD_REQUEST' }, error.message),
+  throttled: (reply, error) =>
+    sendBlackBerryError(reply, { status: 429, code: 'TOO_MANY_REQUESTS' }, error.message),
   internal: (reply) =>
     sendBlackBerryError(
       reply,

@@ -1,19 +1,21 @@
 import type { FastifyReply } from 'fastify';
 import type { DomainErrorCode } from '../../../domain/errors.js';
 import { facadeErrorHandler } from '../shared.js';
+import { HP_JSON } from './media.js';
 import type { HpError } from './schemas.js';
 
 /** HP's error names, after the controller's Java exceptions; the document shows no error body. */
 export type HpErrorName =
   | 'IllegalArgumentException'
-  | 'AuthenticationException'
+  | 'UnauthorizedException'
   | 'NotFoundException'
   | 'MethodNotAllowedException'
   | 'IllegalStateException'
-  | 'ServiceUnavailableException';
+  | 'ServiceUnavailableException'
+  | 'TooManyRequestsException';
 
 interface HpFailure {
-  status: 400 | 401 | 404 | 405 | 503;
+  status: 400 | 401 | 404 | 405 | 429 | 503;
   error: HpErrorName;
 }
 
@@ -24,8 +26,8 @@ interface HpFailure {
  */
 export const HP_ERRORS: Record<DomainErrorCode, HpFailure> = {
   NOT_FOUND: { status: 404, error: 'NotFoundException' },
-  FORBIDDEN: { status: 401, error: 'AuthenticationException' },
-  UNAUTHENTICATED: { status: 401, error: 'AuthenticationException' },
+  FORBIDDEN: { status: 401, error: 'UnauthorizedException' },
+  UNAUTHENTICATED: { status: 401, error: 'UnauthorizedException' },
   INVALID_FIELDS: { status: 400, error: 'IllegalArgumentException' },
   INVALID_PARAMS: { status: 400, error: 'IllegalArgumentException' },
   CONFLICT: { status: 400, error: 'IllegalStateException' },
@@ -34,7 +36,7 @@ export const HP_ERRORS: Record<DomainErrorCode, HpFailure> = {
   NOT_USABLE: { status: 400, error: 'IllegalStateException' },
 };
 
-/** Sends `{"error", "message"}` as application/json. */
+/** Sends `{"error", "message"}` as `application/json`, exactly (HP clients compare the string). */
 export function sendHpError(
   reply: FastifyReply,
   status: HpFailure['status'],
@@ -42,7 +44,7 @@ export function sendHpError(
   message: string,
 ): FastifyReply {
   const body: HpError = { error, message };
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
+  return reply.code(status).type(HP_JSON).send(body);
 }
 
 /** The facade's error handler: every failure in HP's format, nothing internal leaks. */
@@ -51,7 +53,7 @@ export const handleHpError = facadeErrorHandler({
     sendHpError(
       reply.header('www-authenticate', 'Bearer realm="entitle"'),
       401,
-      'AuthenticationException',
+      'UnauthorizedException',
       error.message,
     ),
   domain: (reply, error) => {
@@ -68,6 +70,7 @@ export const handleHpError = facadeErrorHandler({
   // Unsupported media type, malformed JSON, body too large…: HP knows only Bad Request.
   client: (reply, _status, error) =>
     sendHpError(reply, 400, 'IllegalArgumentException', error.message),
+  throttled: (reply, error) => sendHpError(reply, 429, 'TooManyRequestsException', error.message),
   internal: (reply) =>
     sendHpError(
       reply,

@@ -3,6 +3,7 @@ import { facadeNotFoundHandler } from '../shared.js';
 import { controllerQueryRoutes } from './controller-queries.js';
 import { handleHpError, sendHpError } from './errors.js';
 import { licenseRoutes } from './licenses.js';
+import { exactContentType, lenientJson } from './media.js';
 
 /** Where HP VAN SDN controller clients find their licensing API. */
 export const HP_PREFIX = '/sdn/v2.0/licenses';
@@ -20,6 +21,10 @@ export function hpFacade(deps: RouteDeps) {
     app.addContentTypeParser('text/plain', { parseAs: 'string' }, asString);
     // `curl -d KEY` sends form encoding: the body is still the raw key.
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, asString);
+    // A client sends the bare key with `Content-Type: application/json`: not JSON, still the key.
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, lenientJson);
+    app.addHook('onSend', exactContentType);
     app.setErrorHandler(handleHpError);
     app.setNotFoundHandler(
       facadeNotFoundHandler(app, {

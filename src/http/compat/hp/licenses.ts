@@ -1,4 +1,5 @@
 import { Conflict, InvalidFields, NotFound } from '../../../domain/errors.js';
+import { sendHpError } from './errors.js';
 import type { App, RouteDeps } from '../../types.js';
 import {
   controllerOf,
@@ -8,6 +9,7 @@ import {
   type Controller,
 } from './controller.js';
 import {
+  ActionBodySchema,
   HpLicenseEnvelopeSchema,
   HpLicenseListSchema,
   KeyQuerySchema,
@@ -125,6 +127,62 @@ export function licenseRoutes(app: App, { services, clock }: RouteDeps): void {
     },
   );
 
+  async function deactivate(controller: Controller, serial: string, rawAction: string) {
+    const action = unquoted(rawAction);
+    if (action.toLowerCase() !== 'deactivate') {
+      throw new InvalidFields(
+        [{ name: 'body', reason: "the only action is 'deactivate'" }],
+        `Unknown action '${action}'; the only action is 'deactivate'.`,
+      );
+    }
+    const found = await bySerial(controller, serial);
+    const license = found.live
+      ? await services.licenses.deactivate(controller.ctx, serial, controller.instance.id)
+      : found.license;
+    return envelope(controller, license);
+  }
+
+  app.post(
+    '/:serial_no',
+    {
+      // Not a serial (`POST /installid`, `/islicensed`…): those paths take no POST, as before
+      // this route existed — 405 with the methods they do take, before the body is validated.
+      preValidation: (request, reply, done) => {
+        const serial = request.params.serial_no;
+        if (/^\d{1,15}$/.test(serial)) {
+          done();
+          return;
+        }
+        const path = request.url.split('?')[0] ?? '';
+        const allowed = app.allowedMethods(path).filter((method) => method !== 'POST');
+        void sendHpError(
+          reply.header('allow', allowed.join(', ')),
+          405,
+          'MethodNotAllowedException',
+          `POST is not supported on ${path}; use ${allowed.join(', ')}.`,
+        );
+      },
+      schema: {
+        tags: TAGS,
+        summary: 'Deactivate a license (action in a JSON object)',
+        description:
+          'The form some clients use: `{"action": "deactivate"}` (or the bare word, as on ' +
+          '`/{serial_no}/action`).',
+        params: SerialParamsSchema,
+        body: ActionBodySchema,
+        response: {
+          200: HpLicenseEnvelopeSchema,
+          ...hpErrorResponses(400, 401, 404, 405, 503),
+        },
+      },
+    },
+    async (request) => {
+      const controller = await controllerOf(services, request, clock);
+      const action = typeof request.body === 'string' ? request.body : request.body.action;
+      return deactivate(controller, request.params.serial_no, action);
+    },
+  );
+
   app.post(
     '/:serial_no/action',
     {
@@ -141,19 +199,7 @@ export function licenseRoutes(app: App, { services, clock }: RouteDeps): void {
     },
     async (request) => {
       const controller = await controllerOf(services, request, clock);
-      const action = unquoted(request.body);
-      if (action.toLowerCase() !== 'deactivate') {
-        throw new InvalidFields(
-          [{ name: 'body', reason: "the only action is 'deactivate'" }],
-          `Unknown action '${action}'; the only action is 'deactivate'.`,
-        );
-      }
-      const serial = request.params.serial_no;
-      const found = await bySerial(controller, serial);
-      const license = found.live
-        ? await services.licenses.deactivate(controller.ctx, serial, controller.instance.id)
-        : found.license;
-      return envelope(controller, license);
+      return deactivate(controller, request.params.serial_no, request.body);
     },
   );
 }

@@ -59,6 +59,12 @@ export const ComplianceQuerySchema = Type.Object({
 /** A raw string body: text/plain, form-encoded (curl -d) or a JSON string. */
 export const RawStringBodySchema = Type.String({ minLength: 1, maxLength: 1024 });
 
+/** `{"action": "deactivate"}`, or the bare action as on `/{serial_no}/action`. */
+export const ActionBodySchema = Type.Union([
+  Type.Object({ action: Type.String({ minLength: 1, maxLength: 64 }) }),
+  RawStringBodySchema,
+]);
+
 /** Strips one pair of surrounding double quotes and whitespace: `"KEY"` and `KEY` are the same. */
 export function unquoted(raw: string): string {
   const trimmed = raw.trim();

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { DomainErrorCode } from '../../../domain/errors.js';
+import type { DomainErrorCode, Unauthenticated } from '../../../domain/errors.js';
+import { InvalidCredentials } from '../../../domain/user.js';
+import { TokenExpired } from '../../../services/tokens.js';
 import { facadeErrorHandler, facadeNotFoundHandler } from '../shared.js';
 import type { NpError } from './schemas.js';
 
@@ -24,11 +26,23 @@ function send(reply: FastifyReply, status: number, body: NpError): FastifyReply 
   return reply.code(status).type('application/json').send(body);
 }
 
+/**
+ * The `error_id` of a 401, which tells a client what to do: log in (`AUTH_REQUIRED`), fix the
+ * user name or password (`AUTH_INVALID_CREDENTIALS`), or get a new token (`AUTH_EXPIRED_TOKEN`,
+ * `AUTH_INVALID_SESSION`: a token that is revoked, forged or malformed).
+ */
+export function authErrorId(error: Unauthenticated): string {
+  if (error.missing) return 'AUTH_REQUIRED';
+  if (error instanceof InvalidCredentials) return 'AUTH_INVALID_CREDENTIALS';
+  if (error instanceof TokenExpired) return 'AUTH_EXPIRED_TOKEN';
+  return 'AUTH_INVALID_SESSION';
+}
+
 /** Every failure under the facade, as NetProfiler's `{error_id, error_text, error_info}`. */
 export const handleNetProfilerError = facadeErrorHandler({
   unauthenticated: (reply, error) =>
-    send(reply, 401, {
-      error_id: error.missing ? 'AUTH_REQUIRED' : 'AUTH_INVALID_CREDENTIALS',
+    send(reply.header('www-authenticate', 'Basic realm="entitle", Bearer realm="entitle"'), 401, {
+      error_id: authErrorId(error),
       error_text: error.missing ? 'Authentication required.' : error.message,
     }),
   domain: (reply, error) => {
@@ -47,6 +61,8 @@ export const handleNetProfilerError = facadeErrorHandler({
     }),
   client: (reply, _status, error) =>
     send(reply, 400, { error_id: 'BAD_REQUEST', error_text: error.message }),
+  throttled: (reply, error) =>
+    send(reply, 429, { error_id: 'TOO_MANY_REQUESTS', error_text: error.message }),
   internal: (reply) =>
     send(reply, 500, { error_id: 'INTERNAL_ERROR', error_text: 'Internal error.' }),
 });

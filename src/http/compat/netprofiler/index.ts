@@ -1,6 +1,7 @@
 import type { FastifyError } from 'fastify';
 import type { App, RouteDeps } from '../../types.js';
 import { actionRoutes } from './actions.js';
+import { netProfilerCredentials } from './credentials.js';
 import { handleNetProfilerError, netProfilerNotFound } from './errors.js';
 import { licenseRoutes } from './licenses.js';
 
@@ -17,6 +18,11 @@ export function netProfilerFacade(deps: RouteDeps) {
       handleNetProfilerError(error, request, reply),
     );
     app.setNotFoundHandler(netProfilerNotFound(app));
+    // Basic, Bearer and SignedBearer, as Riverbed's common API defines them: every route here.
+    const credentials = netProfilerCredentials(deps.services, deps.clock);
+    app.addHook('onRoute', (route) => {
+      route.config = { ...route.config, credentials };
+    });
     licenseRoutes(app, deps);
     actionRoutes(app, deps);
     done();
