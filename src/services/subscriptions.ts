@@ -131,17 +131,12 @@ export function subscriptionService(store: Store, usage: UsageReader = storeUsag
     if (issues.length > 0) throw new InvalidFields(issues);
   }
 
-  /** The pending charge of the period that ends now, written with its event. */
-  async function charge(
-    tx: Tx,
-    ctx: ServiceContext,
-    subscription: SubscriptionRecord,
-    at: string,
-  ): Promise<Charge> {
+  /** What the period `[periodStart, at)` costs: one code path for the charge and its preview. */
+  async function price(db: Executor, subscription: SubscriptionRecord, at: string) {
     const used = { apps: 0, namespaces: 0 };
     for (const metric of ['apps', 'namespaces'] as const) {
       used[metric] = await usage.used(
-        tx,
+        db,
         subscription.accounts,
         subscription.productId,
         metric,
@@ -149,12 +144,22 @@ export function subscriptionService(store: Store, usage: UsageReader = storeUsag
         at,
       );
     }
-    const { amountMicros, lines } = computeCharge({
+    return computeCharge({
       terms: subscription.terms,
       costPerAppUnitMicros: subscription.costPerAppUnitMicros,
       costPerNamespaceUnitMicros: subscription.costPerNamespaceUnitMicros,
       used,
     });
+  }
+
+  /** The pending charge of the period that ends now, written with its event. */
+  async function charge(
+    tx: Tx,
+    ctx: ServiceContext,
+    subscription: SubscriptionRecord,
+    at: string,
+  ): Promise<Charge> {
+    const { amountMicros, lines } = await price(tx, subscription, at);
     const billed = subscription.accounts[0] ?? '';
     const created: Charge = {
       id: randomUUID(),
@@ -342,6 +347,37 @@ export function subscriptionService(store: Store, usage: UsageReader = storeUsag
         return subscriptionResource(
           await commit(tx, ctx, current, proposed, 'subscription.cancelled'),
         );
+      });
+    },
+
+    /**
+     * Read-only: the charge cancelling now would record (readers of one of its accounts), so a
+     * person sees the amount before confirming. Nothing is written; an inactive subscription is a
+     * 409 as cancelling it would be.
+     */
+    async cancelPreview(
+      ctx: ServiceContext,
+      id: string,
+    ): Promise<Omit<Charge, 'id' | 'status' | 'createdAt' | 'voidedAt'>> {
+      requireRole(ctx.principal, READERS);
+      return store.read(async (db) => {
+        const current = await visibleSubscription(db, ctx.principal, id);
+        if (current.status === 'inactive') {
+          throw new Conflict(`Subscription '${id}' is already cancelled.`, [
+            { name: 'status', reason: 'already inactive' },
+          ]);
+        }
+        const at = ctx.clock.now().toISOString();
+        const { amountMicros, lines } = await price(db, current, at);
+        return {
+          subscriptionId: current.id,
+          accountId: current.accounts[0] ?? '',
+          amountMicros,
+          currency: 'USD' as const,
+          breakdown: lines,
+          periodStart: current.periodStart,
+          periodEnd: at,
+        };
       });
     },
 

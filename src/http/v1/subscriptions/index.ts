@@ -1,5 +1,6 @@
 import type { App, RouteDeps } from '../../types.js';
 import { cancelSubscription } from './cancel.js';
+import { cancelPreview } from './cancel-preview.js';
 import { listCharges } from './charges.js';
 import { createSubscription } from './create.js';
 import { deleteSubscription } from './delete.js';
@@ -14,6 +15,7 @@ export function subscriptionRoutes(app: App, deps: RouteDeps): void {
   getSubscription(app, deps);
   replaceSubscription(app, deps);
   cancelSubscription(app, deps);
+  cancelPreview(app, deps);
   deleteSubscription(app, deps);
   listCharges(app, deps);
 }
