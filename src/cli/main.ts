@@ -1,11 +1,23 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type ConfigOverrides } from '../config.js';
 import { systemClock } from '../domain/clock.js';
 import { DomainError } from '../domain/errors.js';
 import { ROLES, systemPrincipal, type Role } from '../domain/principal.js';
-import { openStore, servicesFor, VERSION } from '../runtime.js';
+import type * as Runtime from '../runtime.js';
 import { parseDuration } from './duration.js';
+import { registerClientCommands } from './client/index.js';
+import { registerUserCommands } from './users.js';
+import { registerDataCommands } from './data.js';
+
+/** The store and the services, loaded on demand: client commands start without them. */
+const runtime = (): Promise<typeof Runtime> => import('../runtime.js');
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 const program = new Command()
   .name('entitle')
@@ -17,7 +29,10 @@ const program = new Command()
 function storeOptions(command: Command): Command {
   return command
     .option('--data-dir <dir>', 'data directory (ENTITLE_DATA_DIR, default ./data)')
-    .option('--database-url <url>', 'database URL, sqlite:<file> (ENTITLE_DATABASE_URL)')
+    .option(
+      '--database-url <url>',
+      'database URL, sqlite:<file> or postgres://… (ENTITLE_DATABASE_URL)',
+    )
     .option('--token-secret-file <file>', 'HS256 token secret (ENTITLE_TOKEN_SECRET_FILE)')
     .option(
       '--token-private-key-file <file>',
@@ -110,7 +125,9 @@ storeOptions(
 
 storeOptions(program.command('migrate').description('bring the database schema up to date')).action(
   async (flags: StoreFlags) => {
-    const store = await openStore(loadConfig(overridesOf(flags)), { migrate: false });
+    const store = await (
+      await runtime()
+    ).openStore(loadConfig(overridesOf(flags)), { migrate: false });
     try {
       const results = await store.migrate();
       process.stdout.write(
@@ -149,9 +166,9 @@ storeOptions(
     },
   ) => {
     const config = loadConfig(overridesOf(flags));
-    const store = await openStore(config);
+    const store = await (await runtime()).openStore(config);
     try {
-      const issued = await servicesFor(config, store).tokens.issue(
+      const issued = await (await runtime()).servicesFor(config, store).tokens.issue(
         { principal: systemPrincipal, requestId: null, clock: systemClock },
         {
           subject: flags.subject,
@@ -177,9 +194,9 @@ storeOptions(
     .description('make a new signing key; old keys stay published until their certificates expire'),
 ).action(async (flags: StoreFlags) => {
   const config = loadConfig(overridesOf(flags));
-  const store = await openStore(config);
+  const store = await (await runtime()).openStore(config);
   try {
-    const rotation = await servicesFor(config, store).signingKeys.rotate({
+    const rotation = await (await runtime()).servicesFor(config, store).signingKeys.rotate({
       principal: systemPrincipal,
       requestId: null,
       clock: systemClock,
@@ -193,9 +210,9 @@ storeOptions(
 storeOptions(keys.command('list').description('list signing keys, newest first')).action(
   async (flags: StoreFlags) => {
     const config = loadConfig(overridesOf(flags));
-    const store = await openStore(config);
+    const store = await (await runtime()).openStore(config);
     try {
-      const rows = await servicesFor(config, store).signingKeys.list({
+      const rows = await (await runtime()).servicesFor(config, store).signingKeys.list({
         principal: systemPrincipal,
         requestId: null,
         clock: systemClock,
@@ -229,6 +246,10 @@ function parseTtl(value: string): number {
     throw new InvalidArgumentError('use seconds or a number with s, m, h or d, e.g. 30d');
   return seconds;
 }
+
+registerClientCommands(program);
+registerUserCommands(program, storeOptions, (flags) => loadConfig(overridesOf(flags)));
+registerDataCommands(program, storeOptions, (flags) => loadConfig(overridesOf(flags)));
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ConfigError) {

@@ -11,8 +11,11 @@ import type { Services } from '../services/index.js';
 import { blackberryFacade } from './compat/blackberry/index.js';
 import { blueXpFacade } from './compat/bluexp/index.js';
 import { HP_PREFIX, hpFacade } from './compat/hp/index.js';
+import { HP_AUTH_PATH, hpAuthFacade } from './compat/hp/auth.js';
+import { NETPROFILER_COMMON_PREFIX, netProfilerCommon } from './compat/netprofiler/common.js';
 import { NETPROFILER_PREFIX, netProfilerFacade } from './compat/netprofiler/index.js';
 import { healthRoutes } from './health.js';
+import { uiPlugin } from './ui.js';
 import { maskKeys } from './log.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin, handleError } from './plugins/errors.js';
@@ -44,6 +47,7 @@ import { subscriptionRoutes } from './v1/subscriptions/index.js';
 import { createToken } from './v1/tokens/create.js';
 import { usageRoutes } from './v1/usage/index.js';
 import { webhookRoutes } from './v1/webhooks/index.js';
+import { userRoutes } from './v1/users/index.js';
 import { registerAstra } from './compat/astra/index.js';
 
 export interface AppOptions {
@@ -109,11 +113,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
   rotateKeys(app, deps);
   usageRoutes(app, deps);
   webhookRoutes(app, deps);
+  userRoutes(app, deps);
   await registerAstra(app, deps);
   await app.register(blueXpFacade(deps), { prefix: '/license' });
   await app.register(netProfilerFacade(deps), { prefix: NETPROFILER_PREFIX });
   await app.register(blackberryFacade(deps), { prefix: '/:tenantGuid/api/v1' });
   await app.register(hpFacade(deps), { prefix: HP_PREFIX });
+  await app.register(hpAuthFacade(deps), { prefix: HP_AUTH_PATH });
+  await app.register(netProfilerCommon(deps), { prefix: NETPROFILER_COMMON_PREFIX });
+  await app.register(uiPlugin, { prefix: '/ui' });
 
   await app.ready();
   return app;
@@ -125,8 +133,8 @@ type ErrorHandler = (error: FastifyError, request: FastifyRequest, reply: Fastif
 const SURFACE_ERROR_HANDLERS: [RegExp, ErrorHandler][] = [
   [/^\/accounts\/[^/]*\/core\/v1(\/|$)/, handleAstraError],
   [/^\/license(\/|$)/, handleBlueXpError],
-  [/^\/api\/mgmt\.licenses\/1\.0(\/|$)/, handleNetProfilerError],
-  [/^\/sdn\/v2\.0\/licenses(\/|$)/, handleHpError],
+  [/^\/api\/(mgmt\.licenses\/1\.0|common)(\/|$)/, handleNetProfilerError],
+  [/^\/sdn\/v2\.0\/(licenses|auth)(\/|$)/, handleHpError],
   [/^\/[^/]*\/api\/v1(\/|$)/, handleBlackBerryError],
 ];
 

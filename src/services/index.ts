@@ -15,6 +15,7 @@ import { signingKeyService } from './signing-keys.js';
 import { subscriptionService, type UsageReader } from './subscriptions.js';
 import type { TokenKeys } from './token-keys.js';
 import { tokenService } from './tokens.js';
+import { userService } from './users.js';
 import { usageService } from './usage.js';
 import { upstreamClient, type UpstreamClientOptions } from './upstream-client.js';
 import { upstreamService } from './upstream.js';
@@ -60,6 +61,7 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
   const products = productService(store, () => {
     catalog.clear();
   });
+  const tokens = tokenService(store, keys);
   const upstream = upstreamService(store, {
     licenses,
     products,
@@ -71,7 +73,8 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
     accounts: accountService(store),
     products,
     events: eventService(store),
-    tokens: tokenService(store, keys),
+    tokens,
+    users: userService(store, tokens),
     signingKeys,
     instances: instanceService(store),
     licenses,

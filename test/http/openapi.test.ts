@@ -40,6 +40,7 @@ describe('OpenAPI document', () => {
         (r) =>
           r.method !== 'HEAD' &&
           !r.url.startsWith('/docs') &&
+          !r.url.startsWith('/ui') &&
           !['/openapi.json', '/problems/:slug'].includes(r.url),
       )
       .map((r) => `${r.method} ${r.url}`);
