@@ -24,6 +24,7 @@ import { handleNetProfilerError } from './compat/netprofiler/errors.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { requestIdOf, requestIdPlugin } from './plugins/request-id.js';
+import { serializerCompilers } from './serializer.js';
 import { ProblemSchema } from './problems.js';
 import type { App, RouteDeps } from './types.js';
 import { accountRoutes } from './v1/accounts/index.js';
@@ -63,6 +64,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     frameworkErrors: routerError,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    schemaController: { compilersFactory: serializerCompilers },
     ajv: {
       customOptions: {
         // Reject what is wrong instead of silently fixing it: no coercion, no stripping.
