@@ -16,7 +16,9 @@ const Envelope = Type.Object({ thing: Type.Union([Thing, Type.Null()]) });
 describe('nullable unions for the serializer', () => {
   it('turns Union([S, Null]) into a type list at every depth', () => {
     const flat = nullableAsTypeList(Envelope) as {
-      properties: { thing: { type: unknown; properties: Record<string, { type: unknown }> } };
+      properties: {
+        thing: { type: unknown; properties: { at: { type: unknown }; owner: { type: unknown } } };
+      };
     };
     expect(flat.properties.thing.type).toEqual(['object', 'null']);
     expect(flat.properties.thing.properties.at.type).toEqual(['string', 'null']);
