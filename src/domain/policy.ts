@@ -402,10 +402,93 @@ export function heartbeat(
 }
 
 /** Leases a reclaim pass frees at `now`: every one no longer alive. */
-export function reclaimable(
-  held: readonly Lease[],
+export function reclaimable<L extends Lease>(
+  held: readonly L[],
   terms: Pick<PolicyTerms, 'heartbeatSeconds'>,
   now: Date,
-): Lease[] {
+): L[] {
   return held.filter((lease) => !leaseAlive(lease, terms, now));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Resources
+
+const DateTime = Type.String({ format: 'date-time' });
+const PolicyName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$' });
+
+/** A policy as the API shows it. */
+export const PolicySchema = Type.Object(
+  {
+    id: Type.String({ description: 'pol_<hex>' }),
+    productId: Type.Integer(),
+    name: PolicyName,
+    description: Type.String(),
+    ...termFields,
+    revision: Type.Integer({ description: 'Incremented by every change; send it as If-Match.' }),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { additionalProperties: false },
+);
+export type Policy = Static<typeof PolicySchema>;
+
+/** What a caller writes: the product and name, and any terms (the rest take the defaults). */
+export const PolicyInputSchema = Type.Object(
+  {
+    product: Type.Union(
+      [Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 64 })],
+      {
+        description: 'Product id or slug.',
+      },
+    ),
+    name: PolicyName,
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    ...PolicyOverridesSchema.properties,
+  },
+  { additionalProperties: false },
+);
+export type PolicyInput = Static<typeof PolicyInputSchema>;
+
+/** A change to a policy: any terms, name or description. */
+export const PolicyPatchSchema = Type.Object(
+  {
+    name: Type.Optional(PolicyName),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    ...PolicyOverridesSchema.properties,
+  },
+  { additionalProperties: false },
+);
+export type PolicyPatch = Static<typeof PolicyPatchSchema>;
+
+/** The terms part of a policy. */
+export function termsOf(policy: PolicyTerms): PolicyTerms {
+  const terms = {} as Record<string, unknown>;
+  for (const name of Object.keys(DEFAULT_TERMS)) terms[name] = policy[name as keyof PolicyTerms];
+  return terms as PolicyTerms;
+}
+
+/** A license's binding to its policy, and the terms it lives by. */
+export const LicensePolicySchema = Type.Object(
+  {
+    licenseId: Type.String(),
+    policyId: Type.String(),
+    overrides: PolicyOverridesSchema,
+    terms: PolicyTermsSchema,
+  },
+  { additionalProperties: false },
+);
+export type LicensePolicy = Static<typeof LicensePolicySchema>;
+
+export const LeaseSchema = Type.Object(
+  {
+    id: Type.String(),
+    licenseId: Type.String(),
+    instanceId: Type.String(),
+    expiresAt: DateTime,
+    lastHeartbeatAt: DateTime,
+    createdAt: DateTime,
+    alive: Type.Boolean({ description: 'Holds a seat now (not expired, heartbeat on time).' }),
+  },
+  { additionalProperties: false },
+);
+export type LeaseView = Static<typeof LeaseSchema>;

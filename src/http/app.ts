@@ -45,6 +45,7 @@ import { subscriptionRoutes } from './v1/subscriptions/index.js';
 import { createToken } from './v1/tokens/create.js';
 import { usageRoutes } from './v1/usage/index.js';
 import { webhookRoutes } from './v1/webhooks/index.js';
+import { policyRoutes } from './v1/policies/index.js';
 import { registerAstra } from './compat/astra/index.js';
 
 export interface AppOptions {
@@ -111,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   rotateKeys(app, deps);
   usageRoutes(app, deps);
   webhookRoutes(app, deps);
+  policyRoutes(app, deps);
   await registerAstra(app, deps);
   await app.register(blueXpFacade(deps), { prefix: '/license' });
   await app.register(netProfilerFacade(deps), { prefix: NETPROFILER_PREFIX });

@@ -34,6 +34,9 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  policies: PoliciesTable;
+  license_policies: LicensePoliciesTable;
+  leases: LeasesTable;
 }
 
 export interface AccountsTable {
@@ -445,4 +448,34 @@ export interface UpstreamLinksTable {
   last_error: string | null;
   consecutive_failures: number;
   open_until: string | null;
+}
+
+export interface PoliciesTable {
+  id: string;
+  product_id: number;
+  name: string;
+  description: string;
+  /** JSON of the policy's terms (domain/policy.ts PolicyTerms). */
+  terms: string;
+  revision: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LicensePoliciesTable {
+  license_id: string;
+  policy_id: string;
+  /** JSON of the license's own overrides of its policy's terms. */
+  overrides: string;
+}
+
+/** One row per live (or not yet reclaimed) floating lease: one per license and instance. */
+export interface LeasesTable {
+  id: string;
+  license_id: string;
+  instance_id: string;
+  account_id: string;
+  expires_at: string;
+  last_heartbeat_at: string;
+  created_at: string;
 }

@@ -10,6 +10,7 @@ import * as lifecycle from './0008_lifecycle.js';
 import * as activationTokens from './0009_activation_tokens.js';
 import * as upstream from './0010_upstream.js';
 import * as activationsByLicense from './0011_activations_by_license.js';
+import * as policies from './0014_policies.js';
 
 /** Every migration, in order. Names are permanent: never rename or reorder one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_activation_tokens': activationTokens,
   '0010_upstream': upstream,
   '0011_activations_by_license': activationsByLicense,
+  '0014_policies': policies,
 };
