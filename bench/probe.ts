@@ -54,9 +54,16 @@ if (profileFile !== undefined) {
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
 }
+// Ten rounds; the cheapest is reported too: noise from other processes only ever adds time.
+const rounds: number[] = [];
 const cpu = process.cpuUsage();
 const started = performance.now();
-await run(count);
+for (let round = 0; round < 10; round++) {
+  const before = process.cpuUsage();
+  await run(Math.ceil(count / 10));
+  const spent = process.cpuUsage(before);
+  rounds.push((spent.user + spent.system) / Math.ceil(count / 10));
+}
 const wallMs = performance.now() - started;
 const used = process.cpuUsage(cpu);
 if (profileFile !== undefined) {
@@ -64,7 +71,7 @@ if (profileFile !== undefined) {
   writeFileSync(profileFile, JSON.stringify(profile));
 }
 process.stdout.write(
-  `${String(count)} validations: ${((used.user + used.system) / count).toFixed(1)} µs CPU each, ${((wallMs * 1000) / count).toFixed(1)} µs wall each\n`,
+  `${String(count)} validations: ${((used.user + used.system) / count).toFixed(1)} µs CPU each (cheapest round ${Math.min(...rounds).toFixed(1)}), ${((wallMs * 1000) / count).toFixed(1)} µs wall each\n`,
 );
 await app.close();
 await store.close();
