@@ -64,6 +64,14 @@ export const WEBHOOK_EVENT_TYPES = [
   'webhook_endpoint.disabled',
   'webhook_delivery.redelivered',
   'webhook.test',
+  'policy.created',
+  'policy.updated',
+  'policy.deleted',
+  'license.policy_changed',
+  'lease.checked_out',
+  'lease.renewed',
+  'lease.checked_in',
+  'lease.reclaimed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

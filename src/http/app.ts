@@ -27,6 +27,7 @@ import { handleNetProfilerError } from './compat/netprofiler/errors.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { requestIdOf, requestIdPlugin } from './plugins/request-id.js';
+import { serializerCompilers } from './serializer.js';
 import { ProblemSchema } from './problems.js';
 import type { App, RouteDeps } from './types.js';
 import { accountRoutes } from './v1/accounts/index.js';
@@ -48,6 +49,7 @@ import { createToken } from './v1/tokens/create.js';
 import { usageRoutes } from './v1/usage/index.js';
 import { webhookRoutes } from './v1/webhooks/index.js';
 import { userRoutes } from './v1/users/index.js';
+import { policyRoutes } from './v1/policies/index.js';
 import { registerAstra } from './compat/astra/index.js';
 
 export interface AppOptions {
@@ -67,6 +69,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     frameworkErrors: routerError,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    schemaController: { compilersFactory: serializerCompilers },
     ajv: {
       customOptions: {
         // Reject what is wrong instead of silently fixing it: no coercion, no stripping.
@@ -114,6 +117,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   usageRoutes(app, deps);
   webhookRoutes(app, deps);
   userRoutes(app, deps);
+  policyRoutes(app, deps);
   await registerAstra(app, deps);
   await app.register(blueXpFacade(deps), { prefix: '/license' });
   await app.register(netProfilerFacade(deps), { prefix: NETPROFILER_PREFIX });

@@ -4,6 +4,7 @@ import { complianceWatchJob } from './compliance-watch.js';
 import { expiryRemindersJob } from './expiry-reminders.js';
 import { licenseExpiryJob } from './license-expiry.js';
 import { pruneUsageJob } from './prune-usage.js';
+import { reclaimLeasesJob } from './reclaim-leases.js';
 import type { JobDefinition } from './scheduler.js';
 import { subscriptionExpiryJob } from './subscription-expiry.js';
 import { webhookDeliveryJob } from './webhook-delivery.js';
@@ -18,5 +19,6 @@ export function allJobs(services: Services): JobDefinition[] {
     expiryRemindersJob(services),
     complianceWatchJob(services),
     webhookDeliveryJob(services),
+    reclaimLeasesJob(services),
   ];
 }

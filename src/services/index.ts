@@ -21,6 +21,7 @@ import { upstreamClient, type UpstreamClientOptions } from './upstream-client.js
 import { upstreamService } from './upstream.js';
 import { validationService } from './validation.js';
 import { webhookService } from './webhooks.js';
+import { policyService } from './policies.js';
 
 export interface ServiceOptions {
   /** Keys the check value of native license keys (see domain/license-key.ts). */
@@ -94,6 +95,7 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
       subscriptions: subscriptionService(store, options.usageReader),
     }),
     webhooks: webhookService(store),
+    policies: policyService(store),
   };
 }
 

@@ -38,6 +38,9 @@ export interface Database {
   access_codes: AccessCodesTable;
   user_sessions: UserSessionsTable;
   login_failures: LoginFailuresTable;
+  policies: PoliciesTable;
+  license_policies: LicensePoliciesTable;
+  leases: LeasesTable;
 }
 
 export interface AccountsTable {
@@ -489,4 +492,34 @@ export interface LoginFailuresTable {
   key: string;
   window_start: string;
   count: number;
+}
+
+export interface PoliciesTable {
+  id: string;
+  product_id: number;
+  name: string;
+  description: string;
+  /** JSON of the policy's terms (domain/policy.ts PolicyTerms). */
+  terms: string;
+  revision: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LicensePoliciesTable {
+  license_id: string;
+  policy_id: string;
+  /** JSON of the license's own overrides of its policy's terms. */
+  overrides: string;
+}
+
+/** One row per live (or not yet reclaimed) floating lease: one per license and instance. */
+export interface LeasesTable {
+  id: string;
+  license_id: string;
+  instance_id: string;
+  account_id: string;
+  expires_at: string;
+  last_heartbeat_at: string;
+  created_at: string;
 }

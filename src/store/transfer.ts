@@ -51,6 +51,9 @@ export const TABLES_IN_ORDER: readonly TableName[] = [
   'access_codes',
   'user_sessions',
   'login_failures',
+  'policies',
+  'license_policies',
+  'leases',
 ];
 
 /** Auto-increment keys: after an import PostgreSQL's sequences must move past the imported keys. */

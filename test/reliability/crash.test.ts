@@ -1,10 +1,9 @@
-import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, mintToken, startBuiltServer, type Child } from '../helpers/built-server.js';
 
 // SQLite only (see SQLITE_ONLY in vitest.config.ts): it kills a server on a WAL file.
 /**
@@ -22,7 +21,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * before running this file alone.
  */
 
-const CLI = resolve('dist/cli/main.js');
 const SEED = process.env.CRASH_SEED !== undefined ? Number(process.env.CRASH_SEED) : randomSeed();
 const ROUNDS = 6;
 const WORKERS = 8;
@@ -98,7 +96,6 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
 // ---------------------------------------------------------------------------------------------
 // The server process
 
-type Child = ChildProcessByStdio<null, Readable, Readable>;
 interface Server {
   child: Child;
   url: string;
@@ -110,49 +107,15 @@ const children = new Set<Child>();
 
 /** Starts `entitle serve` and resolves once it logs that it is ready. */
 async function serve(): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      done({ code, signal });
-    });
+  const server = await startBuiltServer(env, {
+    timeoutMs: START_TIMEOUT_MS,
+    track: (child) => {
+      children.add(child);
+      child.once('exit', () => children.delete(child));
+    },
   });
-  let stdout = '';
-  let stderr = '';
-  // Only the tail is kept for error messages; the request log of a round can be long.
-  const keep = (text: string) => (text.length > 20_000 ? text.slice(-20_000) : text);
-  const url = new Promise<string>((ready, fail) => {
-    let partial = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout = keep(stdout + chunk.toString());
-      const lines = (partial + chunk.toString()).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.startsWith('{')) continue;
-        const entry = JSON.parse(line) as { msg?: string; url?: string; startupMs?: number };
-        if (entry.msg === 'entitle is ready' && entry.url !== undefined) {
-          stats.startupMs.push(Math.round(entry.startupMs ?? -1));
-          ready(entry.url);
-        }
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr = keep(stderr + chunk.toString())));
-    void exited.then(({ code, signal }) => {
-      fail(new Error(`entitle serve exited (${String(code ?? signal)}) before ready: ${stderr}`));
-    });
-  });
-  try {
-    return {
-      child,
-      url: await within(START_TIMEOUT_MS, 'entitle serve to be ready', url),
-      exited,
-      output: () => `stdout: …${stdout.slice(-2000)}\nstderr: ${stderr}`,
-    };
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
+  stats.startupMs.push(server.startupMs);
+  return server;
 }
 
 async function kill(server: Server): Promise<void> {
@@ -554,13 +517,7 @@ describe('crash durability (SIGKILL mid-write)', () => {
     };
     // Setup on a clean server: an account, a product with a metric, a license, the instances.
     let server = await serve();
-    const minted = spawnSync(
-      process.execPath,
-      [CLI, 'token', 'create', '--role', 'operator', '--accounts', '*', '--ttl', '1h'],
-      { env, encoding: 'utf8', timeout: START_TIMEOUT_MS },
-    );
-    expect(minted.status, minted.stderr).toBe(0);
-    token = minted.stdout.trim();
+    token = mintToken(env, '--role', 'operator', '--accounts', '*', '--ttl', '1h');
     await ok(server.url, 'POST', '/v1/accounts', { id: 'acme', name: 'Acme Corp' });
     await ok(server.url, 'POST', '/v1/products', {
       slug: 'cvo',

@@ -11,6 +11,7 @@ import * as activationTokens from './0009_activation_tokens.js';
 import * as upstream from './0010_upstream.js';
 import * as activationsByLicense from './0011_activations_by_license.js';
 import * as users from './0012_users.js';
+import * as policies from './0013_policies.js';
 
 /** Every migration, in order. Names are permanent: never rename or reorder one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010_upstream': upstream,
   '0011_activations_by_license': activationsByLicense,
   '0012_users': users,
+  '0013_policies': policies,
 };

@@ -1,0 +1,498 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  Conflict,
+  DomainError,
+  InUse,
+  InvalidFields,
+  LicenseNotUsable,
+  NotFound,
+} from '../domain/errors.js';
+import { licenseValidity } from '../domain/license.js';
+import {
+  DEFAULT_TERMS,
+  checkOut,
+  checkTerms,
+  effectiveTerms,
+  heartbeat,
+  leaseAlive,
+  reclaimable,
+  termsOf,
+  type LeaseView,
+  type LicensePolicy,
+  type Policy,
+  type PolicyInput,
+  type PolicyOverrides,
+  type PolicyPatch,
+  type PolicyTerms,
+} from '../domain/policy.js';
+import { requireRole, type Principal } from '../domain/principal.js';
+import { parseListQuery, type RawListParams } from '../domain/query.js';
+import type { Executor, Store, Tx } from '../store/database.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../store/errors.js';
+import type { LicenseRecord } from '../store/licenses.repository.js';
+import {
+  bindPolicy,
+  countLicensesOfPolicy,
+  deleteLease,
+  deletePolicy,
+  findBinding,
+  findLease,
+  findPolicy,
+  insertPolicy,
+  leasesOf,
+  licensesWithStaleLeases,
+  listPolicies,
+  policiesCollection,
+  saveLease,
+  unbindPolicy,
+  updatePolicy,
+  type LeaseRecord,
+} from '../store/policies.repository.js';
+import type { Page } from '../store/list.js';
+import { findProduct } from '../store/products.repository.js';
+import { recordChange } from './audit.js';
+import type { ServiceContext } from './context.js';
+import { assertActsFor, visibleInstance } from './instances.js';
+import { licenseRef, visibleLicense } from './licenses.js';
+
+const MANAGERS = ['operator', 'admin'] as const;
+const LEASE_HOLDERS = ['operator', 'admin', 'service', 'instance'] as const;
+/** How many licenses one reclaim transaction looks at. */
+const RECLAIM_PAGE = 200;
+/** The shortest heartbeat window a policy may set (10 s × 2): older beats may be dead. */
+const SHORTEST_HEARTBEAT_WINDOW_MS = 20_000;
+
+export interface CheckedOut {
+  lease: LeaseView;
+  outcome: 'WITHIN' | 'OVERAGE' | 'RENEWED';
+}
+
+/** The terms fields of a request body (the rest — product, name, description — are not terms). */
+function overridesIn(input: PolicyOverrides & Record<string, unknown>): PolicyOverrides {
+  const overrides: Record<string, unknown> = {};
+  for (const name of Object.keys(DEFAULT_TERMS)) {
+    if (input[name] !== undefined) overrides[name] = input[name];
+  }
+  return overrides;
+}
+
+function assertTerms(terms: PolicyTerms): void {
+  const issues = checkTerms(terms);
+  if (issues.length > 0) throw new InvalidFields(issues);
+}
+
+function leaseView(lease: LeaseRecord, terms: PolicyTerms, now: Date): LeaseView {
+  return {
+    id: lease.id,
+    licenseId: lease.licenseId,
+    instanceId: lease.instanceId,
+    expiresAt: lease.expiresAt,
+    lastHeartbeatAt: lease.lastHeartbeatAt,
+    createdAt: lease.createdAt,
+    alive: leaseAlive(lease, terms, now),
+  };
+}
+
+/** The terms a license lives by, or undefined when it has no policy. */
+async function termsOfLicense(
+  db: Executor,
+  licenseId: string,
+): Promise<{ policy: Policy; overrides: PolicyOverrides; terms: PolicyTerms } | undefined> {
+  const binding = await findBinding(db, licenseId);
+  if (binding === undefined) return undefined;
+  const policy = await findPolicy(db, binding.policyId);
+  if (policy === undefined) return undefined;
+  return {
+    policy,
+    overrides: binding.overrides,
+    terms: effectiveTerms(termsOf(policy), binding.overrides),
+  };
+}
+
+/** A floating license's terms, or a conflict naming why it has no leases. */
+async function floatingTerms(db: Executor, license: LicenseRecord): Promise<PolicyTerms> {
+  const found = await termsOfLicense(db, license.id);
+  if (found?.terms.floating !== true) {
+    throw new Conflict(`License '${license.id}' is not floating: it has no leases.`, [
+      { name: 'license', reason: 'its policy does not make it floating' },
+    ]);
+  }
+  return found.terms;
+}
+
+/** The lease a caller names, on this license; an instance token sees only its own. */
+async function visibleLease(
+  db: Executor,
+  principal: Principal,
+  licenseId: string,
+  leaseId: string,
+): Promise<LeaseRecord> {
+  const lease = await findLease(db, licenseId, leaseId);
+  if (
+    lease === undefined ||
+    (principal.role === 'instance' && principal.instance !== lease.instanceId)
+  ) {
+    throw new NotFound('Lease', leaseId);
+  }
+  return lease;
+}
+
+/**
+ * Policies (operators' catalog of license templates), the policy a license is bound to, and
+ * floating leases: check-out, heartbeat, check-in, and the reclaim of dead leases.
+ */
+export function policyService(store: Store) {
+  async function reclaimLicense(tx: Tx, ctx: ServiceContext, licenseId: string): Promise<number> {
+    const found = await termsOfLicense(tx, licenseId);
+    const held = await leasesOf(tx, licenseId);
+    // Without a floating policy (unbound since), every lease it still has is stale.
+    const dead =
+      found?.terms.floating === true ? reclaimable(held, found.terms, ctx.clock.now()) : held;
+    for (const lease of dead) {
+      await deleteLease(tx, lease.id);
+      await recordChange(tx, ctx, {
+        type: 'lease.reclaimed',
+        accountId: lease.accountId,
+        resourceType: 'lease',
+        resourceId: lease.id,
+        before: lease,
+      });
+    }
+    return dead.length;
+  }
+
+  return {
+    async create(ctx: ServiceContext, input: PolicyInput): Promise<Policy> {
+      requireRole(ctx.principal, ['operator']);
+      const terms = effectiveTerms(DEFAULT_TERMS, overridesIn(input));
+      assertTerms(terms);
+      return store.transaction('policy.create', async (tx) => {
+        const product = await findProduct(tx, input.product);
+        if (product === undefined) {
+          throw new InvalidFields([
+            { name: 'product', reason: `no such product: ${String(input.product)}` },
+          ]);
+        }
+        const now = ctx.clock.now().toISOString();
+        const policy: Policy = {
+          id: `pol_${randomBytes(8).toString('hex')}`,
+          productId: product.id,
+          name: input.name,
+          description: input.description ?? '',
+          ...terms,
+          revision: 1,
+          createdAt: now,
+          updatedAt: now,
+        };
+        try {
+          await insertPolicy(tx, policy, terms);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          throw new Conflict(`Product '${product.slug}' already has a policy '${input.name}'.`, [
+            { name: 'name', reason: 'taken for this product' },
+          ]);
+        }
+        await recordChange(tx, ctx, {
+          type: 'policy.created',
+          accountId: null,
+          resourceType: 'policy',
+          resourceId: policy.id,
+          after: policy,
+        });
+        return policy;
+      });
+    },
+
+    list(ctx: ServiceContext, params: RawListParams): Promise<Page<Policy>> {
+      requireRole(ctx.principal, ['operator', 'admin', 'viewer', 'service', 'instance']);
+      const query = parseListQuery(policiesCollection, params);
+      return store.read((db) => listPolicies(db, query));
+    },
+
+    async get(ctx: ServiceContext, id: string): Promise<Policy> {
+      requireRole(ctx.principal, ['operator', 'admin', 'viewer', 'service', 'instance']);
+      const policy = await store.read((db) => findPolicy(db, id));
+      if (policy === undefined) throw new NotFound('Policy', id);
+      return policy;
+    },
+
+    /**
+     * Changes a policy. Its licenses follow at once: their terms are the policy's, read on every
+     * use, with their own overrides on top. `expectedRevision` (If-Match) guards lost updates.
+     */
+    async update(
+      ctx: ServiceContext,
+      id: string,
+      patch: PolicyPatch,
+      expectedRevision?: number,
+    ): Promise<Policy> {
+      requireRole(ctx.principal, ['operator']);
+      return store.transaction('policy.update', async (tx) => {
+        const current = await findPolicy(tx, id);
+        if (current === undefined) throw new NotFound('Policy', id);
+        if (expectedRevision !== undefined && expectedRevision !== current.revision) {
+          throw new Conflict(
+            `Policy '${id}' is at revision ${String(current.revision)}, not ${String(expectedRevision)}.`,
+          );
+        }
+        const terms = effectiveTerms(termsOf(current), overridesIn(patch));
+        assertTerms(terms);
+        const next: Policy = {
+          ...current,
+          ...terms,
+          name: patch.name ?? current.name,
+          description: patch.description ?? current.description,
+          revision: current.revision + 1,
+          updatedAt: ctx.clock.now().toISOString(),
+        };
+        let written: boolean;
+        try {
+          written = await updatePolicy(tx, next, terms, current.revision);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          throw new Conflict(`The product already has a policy '${next.name}'.`, [
+            { name: 'name', reason: 'taken for this product' },
+          ]);
+        }
+        if (!written) throw new Conflict(`Policy '${id}' changed meanwhile; read it again.`);
+        await recordChange(tx, ctx, {
+          type: 'policy.updated',
+          accountId: null,
+          resourceType: 'policy',
+          resourceId: id,
+          before: current,
+          after: next,
+        });
+        return next;
+      });
+    },
+
+    async remove(ctx: ServiceContext, id: string): Promise<void> {
+      requireRole(ctx.principal, ['operator']);
+      await store.transaction('policy.delete', async (tx) => {
+        const current = await findPolicy(tx, id);
+        if (current === undefined) throw new NotFound('Policy', id);
+        const bound = await countLicensesOfPolicy(tx, id);
+        if (bound > 0) throw new InUse('Policy', id, `${String(bound)} license(s)`);
+        try {
+          await deletePolicy(tx, id);
+        } catch (error) {
+          if (isForeignKeyViolation(error)) throw new InUse('Policy', id, 'licenses');
+          throw error;
+        }
+        await recordChange(tx, ctx, {
+          type: 'policy.deleted',
+          accountId: null,
+          resourceType: 'policy',
+          resourceId: id,
+          before: current,
+        });
+      });
+    },
+
+    /** The policy a license is bound to and the terms it lives by. */
+    async licensePolicy(ctx: ServiceContext, ref: string): Promise<LicensePolicy> {
+      return store.read(async (db) => {
+        const license = await visibleLicense(db, ctx.principal, licenseRef(ref), ref);
+        const found = await termsOfLicense(db, license.id);
+        if (found === undefined) throw new NotFound('Policy of license', ref);
+        return {
+          licenseId: license.id,
+          policyId: found.policy.id,
+          overrides: found.overrides,
+          terms: found.terms,
+        };
+      });
+    },
+
+    /** Binds a license to a policy of its product, with overrides of its own. */
+    async assign(
+      ctx: ServiceContext,
+      ref: string,
+      input: { policy: string; overrides?: PolicyOverrides },
+    ): Promise<LicensePolicy> {
+      requireRole(ctx.principal, MANAGERS);
+      return store.transaction('license.policy', async (tx) => {
+        const license = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
+        const policy = await findPolicy(tx, input.policy);
+        if (policy === undefined) {
+          throw new InvalidFields([{ name: 'policy', reason: `no such policy: ${input.policy}` }]);
+        }
+        if (policy.productId !== license.productId) {
+          throw new InvalidFields([
+            { name: 'policy', reason: "the policy is for another product than the license's" },
+          ]);
+        }
+        const overrides = input.overrides ?? {};
+        const terms = effectiveTerms(termsOf(policy), overrides);
+        const issues = checkTerms(terms).map((issue) => ({
+          ...issue,
+          name: `overrides.${issue.name}`,
+        }));
+        if (issues.length > 0) throw new InvalidFields(issues);
+        const before = await findBinding(tx, license.id);
+        await bindPolicy(tx, license.id, { policyId: policy.id, overrides });
+        await recordChange(tx, ctx, {
+          type: 'license.policy_changed',
+          accountId: license.accountId,
+          resourceType: 'license',
+          resourceId: license.id,
+          before: before ?? null,
+          after: { policyId: policy.id, overrides },
+        });
+        return { licenseId: license.id, policyId: policy.id, overrides, terms };
+      });
+    },
+
+    async unassign(ctx: ServiceContext, ref: string): Promise<void> {
+      requireRole(ctx.principal, MANAGERS);
+      await store.transaction('license.policy', async (tx) => {
+        const license = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
+        const before = await findBinding(tx, license.id);
+        if (!(await unbindPolicy(tx, license.id))) throw new NotFound('Policy of license', ref);
+        await recordChange(tx, ctx, {
+          type: 'license.policy_changed',
+          accountId: license.accountId,
+          resourceType: 'license',
+          resourceId: license.id,
+          before,
+          after: null,
+        });
+      });
+    },
+
+    /**
+     * Checks a floating license out to an instance. The license row is read first in the
+     * transaction (locked on PostgreSQL, one writer on SQLite), so the count of live leases and
+     * the new lease are atomic: N concurrent callers for the last seat get exactly one lease.
+     */
+    async checkOut(
+      ctx: ServiceContext,
+      ref: string,
+      input: { instance?: string; ttlSeconds?: number },
+    ): Promise<CheckedOut> {
+      requireRole(ctx.principal, LEASE_HOLDERS);
+      const instanceId = input.instance ?? ctx.principal.instance;
+      if (instanceId === undefined) {
+        throw new InvalidFields([{ name: 'instance', reason: 'required for this token' }]);
+      }
+      assertActsFor(ctx.principal, instanceId);
+      const now = ctx.clock.now();
+      return store.transaction('lease.check_out', async (tx) => {
+        const license = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
+        const instance = await visibleInstance(tx, ctx.principal, instanceId);
+        if (instance.accountId !== license.accountId) throw new NotFound('Instance', instanceId);
+        const validity = licenseValidity(license, now);
+        if (!validity.valid || license.state !== 'active') {
+          throw new LicenseNotUsable(license.id, `it is ${validity.status}`);
+        }
+        const terms = await floatingTerms(tx, license);
+        const held = await leasesOf(tx, license.id);
+        const decided = checkOut(
+          held,
+          { leaseId: `lease_${randomUUID()}`, instanceId, ttlSeconds: input.ttlSeconds },
+          terms,
+          now,
+        );
+        if (!decided.ok) throw new DomainError('SEAT_LIMIT', decided.detail);
+        const lease: LeaseRecord = {
+          ...decided.lease,
+          licenseId: license.id,
+          accountId: license.accountId,
+          createdAt:
+            decided.outcome === 'RENEWED'
+              ? (held.find((l) => l.id === decided.lease.id)?.createdAt ?? now.toISOString())
+              : now.toISOString(),
+        };
+        await saveLease(tx, lease);
+        await recordChange(tx, ctx, {
+          type: decided.outcome === 'RENEWED' ? 'lease.renewed' : 'lease.checked_out',
+          accountId: license.accountId,
+          resourceType: 'lease',
+          resourceId: lease.id,
+          after: { ...lease, outcome: decided.outcome },
+        });
+        return { lease: leaseView(lease, terms, now), outcome: decided.outcome };
+      });
+    },
+
+    async heartbeat(ctx: ServiceContext, ref: string, leaseId: string): Promise<LeaseView> {
+      requireRole(ctx.principal, LEASE_HOLDERS);
+      const now = ctx.clock.now();
+      return store.transaction('lease.heartbeat', async (tx) => {
+        const license = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
+        const lease = await visibleLease(tx, ctx.principal, license.id, leaseId);
+        const terms = await floatingTerms(tx, license);
+        const beat = heartbeat(lease, terms, now);
+        if (!beat.ok) {
+          throw new Conflict(
+            beat.code === 'LEASE_EXPIRED'
+              ? `Lease '${leaseId}' has expired; check the license out again.`
+              : `Lease '${leaseId}' missed its heartbeats; check the license out again.`,
+            [{ name: 'lease', reason: beat.code }],
+          );
+        }
+        const next: LeaseRecord = { ...lease, ...beat.lease };
+        await saveLease(tx, next);
+        return leaseView(next, terms, now);
+      });
+    },
+
+    async checkIn(ctx: ServiceContext, ref: string, leaseId: string): Promise<void> {
+      requireRole(ctx.principal, LEASE_HOLDERS);
+      await store.transaction('lease.check_in', async (tx) => {
+        const license = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
+        const lease = await visibleLease(tx, ctx.principal, license.id, leaseId);
+        await deleteLease(tx, lease.id);
+        await recordChange(tx, ctx, {
+          type: 'lease.checked_in',
+          accountId: lease.accountId,
+          resourceType: 'lease',
+          resourceId: lease.id,
+          before: lease,
+        });
+      });
+    },
+
+    async leases(ctx: ServiceContext, ref: string): Promise<LeaseView[]> {
+      const now = ctx.clock.now();
+      return store.read(async (db) => {
+        const license = await visibleLicense(db, ctx.principal, licenseRef(ref), ref);
+        const terms = (await termsOfLicense(db, license.id))?.terms ?? DEFAULT_TERMS;
+        const held = await leasesOf(db, license.id);
+        return held
+          .filter(
+            (lease) =>
+              ctx.principal.role !== 'instance' || lease.instanceId === ctx.principal.instance,
+          )
+          .map((lease) => leaseView(lease, terms, now));
+      });
+    },
+
+    /**
+     * Frees every dead lease (expired, or heartbeat missed), one transaction per page of licenses,
+     * each with a `lease.reclaimed` event. Answers how many were freed.
+     */
+    async reclaim(ctx: ServiceContext): Promise<number> {
+      requireRole(ctx.principal, ['operator']);
+      const now = ctx.clock.now();
+      const beatBefore = new Date(now.getTime() - SHORTEST_HEARTBEAT_WINDOW_MS).toISOString();
+      let after: string | null = null;
+      let freed = 0;
+      for (;;) {
+        const licenses: string[] = await store.read((db) =>
+          licensesWithStaleLeases(db, now.toISOString(), beatBefore, after, RECLAIM_PAGE),
+        );
+        if (licenses.length === 0) return freed;
+        freed += await store.transaction('lease.reclaim', async (tx) => {
+          let count = 0;
+          for (const licenseId of licenses) count += await reclaimLicense(tx, ctx, licenseId);
+          return count;
+        });
+        after = licenses.at(-1) ?? null;
+      }
+    },
+  };
+}
+
+export type PolicyService = ReturnType<typeof policyService>;

@@ -1,0 +1,235 @@
+import type { Lease, Policy, PolicyOverrides, PolicyTerms } from '../domain/policy.js';
+import type { CollectionSpec, ListQuery } from '../domain/query.js';
+import type { Executor } from './database.js';
+import { listPage, type Page } from './list.js';
+import type { LeasesTable, PoliciesTable } from './schema.js';
+
+export const policiesCollection: CollectionSpec = {
+  name: 'policies',
+  fields: {
+    id: { type: 'string', column: 'id' },
+    productId: { type: 'integer', column: 'product_id' },
+    name: { type: 'string', column: 'name' },
+    createdAt: { type: 'timestamp', column: 'created_at' },
+    updatedAt: { type: 'timestamp', column: 'updated_at' },
+  },
+  key: 'id',
+  defaultOrder: [{ field: 'createdAt', direction: 'desc' }],
+  includable: [],
+  defaultLimit: 100,
+  maxLimit: 1000,
+};
+
+function toPolicy(row: PoliciesTable): Policy {
+  return {
+    id: row.id,
+    productId: row.product_id,
+    name: row.name,
+    description: row.description,
+    ...(JSON.parse(row.terms) as PolicyTerms),
+    revision: row.revision,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toRow(policy: Policy, terms: PolicyTerms): PoliciesTable {
+  return {
+    id: policy.id,
+    product_id: policy.productId,
+    name: policy.name,
+    description: policy.description,
+    terms: JSON.stringify(terms),
+    revision: policy.revision,
+    created_at: policy.createdAt,
+    updated_at: policy.updatedAt,
+  };
+}
+
+export async function insertPolicy(db: Executor, policy: Policy, terms: PolicyTerms) {
+  await db.insertInto('policies').values(toRow(policy, terms)).execute();
+}
+
+/** Writes a changed policy if its revision is still `expected`; false when someone was first. */
+export async function updatePolicy(
+  db: Executor,
+  policy: Policy,
+  terms: PolicyTerms,
+  expected: number,
+): Promise<boolean> {
+  const { id: _id, created_at: _created, ...changed } = toRow(policy, terms);
+  const result = await db
+    .updateTable('policies')
+    .set(changed)
+    .where('id', '=', policy.id)
+    .where('revision', '=', expected)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export async function findPolicy(db: Executor, id: string): Promise<Policy | undefined> {
+  const row = await db.selectFrom('policies').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toPolicy(row);
+}
+
+export async function deletePolicy(db: Executor, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('policies').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows === 1n;
+}
+
+export async function listPolicies(db: Executor, query: ListQuery): Promise<Page<Policy>> {
+  const page = await listPage(db.selectFrom('policies').selectAll(), policiesCollection, query);
+  return { ...page, rows: page.rows.map(toPolicy) };
+}
+
+export async function countLicensesOfPolicy(db: Executor, policyId: string): Promise<number> {
+  const row = await db
+    .selectFrom('license_policies')
+    .select((eb) => eb.fn.countAll().as('count'))
+    .where('policy_id', '=', policyId)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A license's policy
+
+export interface PolicyBinding {
+  policyId: string;
+  overrides: PolicyOverrides;
+}
+
+export async function findBinding(
+  db: Executor,
+  licenseId: string,
+): Promise<PolicyBinding | undefined> {
+  const row = await db
+    .selectFrom('license_policies')
+    .select(['policy_id', 'overrides'])
+    .where('license_id', '=', licenseId)
+    .executeTakeFirst();
+  return row === undefined
+    ? undefined
+    : { policyId: row.policy_id, overrides: JSON.parse(row.overrides) as PolicyOverrides };
+}
+
+/** Binds a license to a policy (or changes its binding): one row per license. */
+export async function bindPolicy(db: Executor, licenseId: string, binding: PolicyBinding) {
+  const overrides = JSON.stringify(binding.overrides);
+  await db
+    .insertInto('license_policies')
+    .values({ license_id: licenseId, policy_id: binding.policyId, overrides })
+    .onConflict((conflict) =>
+      conflict.column('license_id').doUpdateSet({ policy_id: binding.policyId, overrides }),
+    )
+    .execute();
+}
+
+export async function unbindPolicy(db: Executor, licenseId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('license_policies')
+    .where('license_id', '=', licenseId)
+    .executeTakeFirst();
+  return result.numDeletedRows === 1n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leases
+
+export interface LeaseRecord extends Lease {
+  licenseId: string;
+  accountId: string;
+  createdAt: string;
+}
+
+function toLease(row: LeasesTable): LeaseRecord {
+  return {
+    id: row.id,
+    licenseId: row.license_id,
+    instanceId: row.instance_id,
+    accountId: row.account_id,
+    expiresAt: row.expires_at,
+    lastHeartbeatAt: row.last_heartbeat_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** The leases of a license, oldest first. */
+export async function leasesOf(db: Executor, licenseId: string): Promise<LeaseRecord[]> {
+  const rows = await db
+    .selectFrom('leases')
+    .selectAll()
+    .where('license_id', '=', licenseId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(toLease);
+}
+
+export async function findLease(
+  db: Executor,
+  licenseId: string,
+  leaseId: string,
+): Promise<LeaseRecord | undefined> {
+  const row = await db
+    .selectFrom('leases')
+    .selectAll()
+    .where('license_id', '=', licenseId)
+    .where('id', '=', leaseId)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toLease(row);
+}
+
+/**
+ * Writes a lease: a new one, or the renewal of the instance's row (one lease row per license and
+ * instance; a dead one is replaced).
+ */
+export async function saveLease(db: Executor, lease: LeaseRecord): Promise<void> {
+  await db
+    .insertInto('leases')
+    .values({
+      id: lease.id,
+      license_id: lease.licenseId,
+      instance_id: lease.instanceId,
+      account_id: lease.accountId,
+      expires_at: lease.expiresAt,
+      last_heartbeat_at: lease.lastHeartbeatAt,
+      created_at: lease.createdAt,
+    })
+    .onConflict((conflict) =>
+      conflict.columns(['license_id', 'instance_id']).doUpdateSet({
+        id: lease.id,
+        expires_at: lease.expiresAt,
+        last_heartbeat_at: lease.lastHeartbeatAt,
+        created_at: lease.createdAt,
+      }),
+    )
+    .execute();
+}
+
+export async function deleteLease(db: Executor, leaseId: string): Promise<boolean> {
+  const result = await db.deleteFrom('leases').where('id', '=', leaseId).executeTakeFirst();
+  return result.numDeletedRows === 1n;
+}
+
+/**
+ * Licenses with a lease that may be dead at `now`: expired ones for sure, and any lease whose
+ * last heartbeat is older than `beatBefore` (the shortest heartbeat window of any policy); the
+ * reclaim pass decides each with the license's own terms. Keyset paged by license id.
+ */
+export async function licensesWithStaleLeases(
+  db: Executor,
+  now: string,
+  beatBefore: string,
+  after: string | null,
+  limit: number,
+): Promise<string[]> {
+  let query = db
+    .selectFrom('leases')
+    .select('license_id')
+    .distinct()
+    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_heartbeat_at', '<', beatBefore)]));
+  if (after !== null) query = query.where('license_id', '>', after);
+  const rows = await query.orderBy('license_id').limit(limit).execute();
+  return rows.map((row) => row.license_id);
+}
