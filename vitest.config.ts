@@ -15,6 +15,7 @@ const SQLITE_ONLY = [
   'test/reliability/crash.test.ts',
   'test/store/prepared.test.ts',
   'test/store/backup.test.ts',
+  'test/store/list-plan.test.ts',
 ];
 /** Tests that need PostgreSQL whatever the project (several processes on one database). */
 const POSTGRES_ONLY = ['test/multiprocess/**/*.test.ts', 'test/store/transfer.test.ts'];

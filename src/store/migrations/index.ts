@@ -12,6 +12,7 @@ import * as upstream from './0010_upstream.js';
 import * as activationsByLicense from './0011_activations_by_license.js';
 import * as users from './0012_users.js';
 import * as policies from './0013_policies.js';
+import * as licenseListIndexes from './0014_license_list_indexes.js';
 
 /** Every migration, in order. Names are permanent: never rename or reorder one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011_activations_by_license': activationsByLicense,
   '0012_users': users,
   '0013_policies': policies,
+  '0014_license_list_indexes': licenseListIndexes,
 };
