@@ -69,8 +69,8 @@ export async function loadOperations(h: Harness): Promise<Operation[]> {
 const SURFACE_PREFIXES: [Surface, RegExp][] = [
   ['astra', /^\/accounts\/[^/]*\/core\/v1(\/|$)/],
   ['bluexp', /^\/license(\/|$)/],
-  ['netprofiler', /^\/api\/mgmt\.licenses\/1\.0(\/|$)/],
-  ['hp', /^\/sdn\/v2\.0\/licenses(\/|$)/],
+  ['netprofiler', /^\/api\/(mgmt\.licenses\/1\.0|common)(\/|$)/],
+  ['hp', /^\/sdn\/v2\.0\/(licenses|auth)(\/|$)/],
   ['blackberry', /^\/[^/]*\/api\/v1(\/|$)/],
 ];
 
