@@ -15,7 +15,8 @@ import { generateNativeKey, NATIVE_KEY_RANDOM_BYTES } from '../src/domain/licens
 import { FIRST_SERIAL } from '../src/services/licenses.js';
 import { readOrCreateSecret } from '../src/services/token-keys.js';
 import type { UsageRecord } from '../src/domain/usage.js';
-import { openSqliteStore, type Store } from '../src/store/database.js';
+import { openPostgresStore, openSqliteStore, type Store } from '../src/store/database.js';
+import { createDatabase, postgresBinDir, startPostgresCluster } from '../test/helpers/postgres.js';
 import { insertUsage } from '../src/store/usage.repository.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? '5');
@@ -72,14 +73,21 @@ async function waitUntilReady(url: string): Promise<void> {
   throw new Error(`${url} did not become ready within 30 s`);
 }
 
-async function seed(dataDir: string): Promise<void> {
-  const store = openSqliteStore({ file: join(dataDir, 'entitle.db') });
-  await store.migrate();
+interface SeedSizes {
+  accounts: number;
+  licenses: number;
+  /** Account 1's licenses and usage records for the compliance scenario (0: none). */
+  complianceLicenses: number;
+  complianceUsage: number;
+}
+
+/** Seeds a migrated store; the license key secret is read (or made) in `secretDir`. Answers the keys. */
+async function seed(store: Store, secretDir: string, sizes: SeedSizes): Promise<string[]> {
   const now = new Date('2026-01-01T00:00:00Z').toISOString();
   await store.transaction('bench.seed', async (tx) => {
-    for (let start = 0; start < ACCOUNTS; start += 500) {
+    for (let start = 0; start < sizes.accounts; start += 500) {
       const rows = [];
-      for (let i = start; i < Math.min(ACCOUNTS, start + 500); i++) {
+      for (let i = start; i < Math.min(sizes.accounts, start + 500); i++) {
         rows.push({
           id: accountId(i),
           name: `Customer ${String(i % 997)}`,
@@ -92,9 +100,9 @@ async function seed(dataDir: string): Promise<void> {
       await tx.insertInto('accounts').values(rows).execute();
     }
   });
-  await seedLicenses(store, now);
-  await seedComplianceAccount(store, now);
-  await store.close();
+  const seeded = await seedLicenses(store, now, secretDir, sizes.licenses);
+  if (sizes.complianceLicenses > 0) await seedComplianceAccount(store, now, secretDir, sizes);
+  return seeded;
 }
 
 /**
@@ -102,14 +110,20 @@ async function seed(dataDir: string): Promise<void> {
  * (nine deltas for every gauge, spread over the last 60 days), ingested through the usage store
  * so the aggregates are the real ones.
  */
-async function seedComplianceAccount(store: Store, now: string): Promise<void> {
-  const secret = readOrCreateSecret(join(dataDir, 'license-key-secret'));
+async function seedComplianceAccount(
+  store: Store,
+  now: string,
+  secretDir: string,
+  sizes: SeedSizes,
+): Promise<void> {
+  const secret = readOrCreateSecret(join(secretDir, 'license-key-secret'));
+  const { complianceLicenses: COMPLIANCE_LICENSES, complianceUsage: COMPLIANCE_USAGE } = sizes;
   const account = accountId(1);
   await store.transaction('bench.seed-compliance-licenses', async (tx) => {
     for (let start = 0; start < COMPLIANCE_LICENSES; start += 400) {
       const rows = [];
       for (let i = start; i < Math.min(COMPLIANCE_LICENSES, start + 400); i++) {
-        const serial = FIRST_SERIAL + LICENSES + i;
+        const serial = FIRST_SERIAL + sizes.licenses + i;
         rows.push({
           id: `license-${String(serial)}-${randomUUID()}`,
           serial_number: serial,
@@ -163,8 +177,14 @@ async function seedComplianceAccount(store: Store, now: string): Promise<void> {
 }
 
 /** Licenses of one product on account 0, each activated on the benchmark's instance. */
-async function seedLicenses(store: Store, now: string): Promise<void> {
-  const secret = readOrCreateSecret(join(dataDir, 'license-key-secret'));
+async function seedLicenses(
+  store: Store,
+  now: string,
+  secretDir: string,
+  count: number,
+): Promise<string[]> {
+  const secret = readOrCreateSecret(join(secretDir, 'license-key-secret'));
+  const seeded: string[] = [];
   await store.transaction('bench.seed-licenses', async (tx) => {
     await tx
       .insertInto('products')
@@ -214,13 +234,13 @@ async function seedLicenses(store: Store, now: string): Promise<void> {
         last_seen_at: null,
       })
       .execute();
-    for (let start = 0; start < LICENSES; start += 400) {
+    for (let start = 0; start < count; start += 400) {
       const licenses = [];
       const activations = [];
-      for (let i = start; i < Math.min(LICENSES, start + 400); i++) {
+      for (let i = start; i < Math.min(count, start + 400); i++) {
         const id = `license-${String(FIRST_SERIAL + i)}-${randomUUID()}`;
         const key = generateNativeKey(randomBytes(NATIVE_KEY_RANDOM_BYTES), secret);
-        keys.push(key);
+        seeded.push(key);
         licenses.push({
           id,
           serial_number: FIRST_SERIAL + i,
@@ -271,9 +291,10 @@ async function seedLicenses(store: Store, now: string): Promise<void> {
     }
     await tx
       .insertInto('sequences')
-      .values({ name: 'license_serial', value: FIRST_SERIAL + LICENSES })
+      .values({ name: 'license_serial', value: FIRST_SERIAL + count })
       .execute();
   });
+  return seeded;
 }
 
 function accountId(i: number): string {
@@ -312,6 +333,61 @@ function load(
       ? null
       : Math.round(((cpuAfter - cpuBefore) * 1e6) / figures.requests);
   return { scenario, ...figures, serverCpuUs };
+}
+
+/**
+ * One load split over several servers at once (one worker process per server, the connections
+ * shared out): req/s and responses add up, p50 and p99 are the worst server's, CPU per response
+ * is the servers' total over all responses.
+ */
+async function loadSplit(
+  scenario: string,
+  targets: { server: ChildProcess; spec: Omit<LoadSpec, 'connections' | 'seconds'> }[],
+  connections = CONNECTIONS,
+): Promise<Figure | null> {
+  const wanted = ONLY.length === 0 || ONLY.some((w) => scenario.includes(w));
+  if (!wanted) return null;
+  const each = Math.max(1, Math.floor(connections / targets.length));
+  const before = targets.map((t) => cpuSeconds(t.server.pid));
+  const runs = await Promise.all(
+    targets.map(
+      ({ spec }) =>
+        new Promise<LoadFigures>((done, fail) => {
+          const full: LoadSpec = { connections: each, seconds: SECONDS, ...spec };
+          const child = spawn(
+            process.execPath,
+            [TSX, 'bench/load-worker.ts', JSON.stringify(full)],
+            {
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          );
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+          child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+          child.once('exit', (code) => {
+            if (code !== 0) fail(new Error(`load of '${scenario}' failed: ${err}`));
+            else done(JSON.parse(out.trim().split('\n').pop() ?? '{}') as LoadFigures);
+          });
+        }),
+    ),
+  );
+  const after = targets.map((t) => cpuSeconds(t.server.pid));
+  const requests = runs.reduce((sum, r) => sum + r.requests, 0);
+  const cpu = after.reduce<number | null>((sum, a, i) => {
+    const b = before[i];
+    return sum === null || a === null || b === null || b === undefined ? null : sum + a - b;
+  }, 0);
+  return {
+    scenario,
+    requestsPerSecond: runs.reduce((sum, r) => sum + r.requestsPerSecond, 0),
+    requests,
+    serverCpuUs: cpu === null || requests === 0 ? null : Math.round((cpu * 1e6) / requests),
+    p50Ms: Math.max(...runs.map((r) => r.p50Ms)),
+    p99Ms: Math.max(...runs.map((r) => r.p99Ms)),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+  };
 }
 
 /** User + system CPU seconds a process has used, from /proc/<pid>/stat (Linux; null elsewhere). */
@@ -398,6 +474,125 @@ async function pagesOf(url: string, headers: Record<string, string>, count: numb
   return paths;
 }
 
+const PG_ACCOUNTS = Number(process.env.BENCH_PG_ACCOUNTS ?? '1000');
+const PG_LICENSES = Number(process.env.BENCH_PG_LICENSES ?? '100000');
+const USAGE_BATCH = 1000;
+
+/**
+ * The same validate and ingest loads on PostgreSQL (a throwaway cluster, test/helpers/postgres.ts),
+ * served by one process and then by two on the one database, for the ratios against this run's
+ * single-process SQLite figures. Skipped (null figures) without PostgreSQL's binaries or when
+ * BENCH_ONLY leaves out 'postgres'.
+ */
+async function postgresScenarios(
+  sqliteValidate: Figure | null,
+  sqliteUsage: Figure | null,
+): Promise<{ figures: Figure[]; validate: (Figure | null)[]; usage: (Figure | null)[] }> {
+  const none = { figures: [], validate: [null, null], usage: [null, null] };
+  if (ONLY.length > 0 && !ONLY.includes('postgres')) return none;
+  if (postgresBinDir() === undefined) {
+    process.stdout.write('PostgreSQL binaries not found: the PostgreSQL scenarios are skipped\n');
+    return none;
+  }
+  process.stdout.write(`PostgreSQL: seeding ${String(PG_LICENSES)} licenses…\n`);
+  const cluster = await startPostgresCluster({ maxConnections: 100 });
+  const pgDir = mkdtempSync(join(tmpdir(), 'entitle-bench-pg-'));
+  const started: ChildProcess[] = [];
+  try {
+    const url = cluster.url(await createDatabase(cluster.adminUrl));
+    const store = openPostgresStore({ url, poolSize: 4 });
+    await store.migrate();
+    const pgKeys = await seed(store, pgDir, {
+      accounts: PG_ACCOUNTS,
+      licenses: PG_LICENSES,
+      complianceLicenses: 0,
+      complianceUsage: 0,
+    });
+    await store.close();
+    const keysFile = join(pgDir, 'keys.txt');
+    writeFileSync(keysFile, `${pgKeys.join('\n')}\n`);
+    const env = {
+      ENTITLE_DATA_DIR: pgDir,
+      ENTITLE_DATABASE_URL: url,
+      ENTITLE_LOG_LEVEL: 'warn',
+      ENTITLE_HOST: '127.0.0.1',
+    };
+    const instanceToken = mint(
+      env,
+      '--role',
+      'instance',
+      '--accounts',
+      accountId(0),
+      '--instance',
+      INSTANCE_ID,
+    );
+    const serviceToken = mint(env, '--role', 'service', '--accounts', accountId(0));
+    const servers: { server: ChildProcess; url: string }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const port = await freePort();
+      const server = start([CLI, 'serve', '--no-jobs'], { ...env, ENTITLE_PORT: String(port) });
+      started.push(server);
+      children.push(server);
+      servers.push({ server, url: `http://127.0.0.1:${String(port)}` });
+      await waitUntilReady(`http://127.0.0.1:${String(port)}/readyz`);
+    }
+    const validateSpec = (target: string) => ({
+      url: `${target}/v1/licenses/validate`,
+      method: 'POST' as const,
+      headers: { authorization: `Bearer ${instanceToken}` },
+      vary: { kind: 'key-body' as const, keysFile, field: 'key', extra: { product: 'bench' } },
+    });
+    const usageSpec = (target: string) => ({
+      url: `${target}/v1/usage`,
+      method: 'POST' as const,
+      headers: { authorization: `Bearer ${serviceToken}` },
+      vary: {
+        kind: 'usage' as const,
+        size: USAGE_BATCH,
+        instance: INSTANCE_ID,
+        product: 'bench',
+        metric: 1,
+      },
+    });
+    const one = servers.slice(0, 1);
+    const validate = [
+      await loadSplit(
+        `PostgreSQL, 1 process: POST /v1/licenses/validate (${String(PG_LICENSES)} licenses)`,
+        one.map((s) => ({ server: s.server, spec: validateSpec(s.url) })),
+      ),
+      await loadSplit(
+        `PostgreSQL, 2 processes: POST /v1/licenses/validate (${String(PG_LICENSES)} licenses)`,
+        servers.map((s) => ({ server: s.server, spec: validateSpec(s.url) })),
+      ),
+    ];
+    const usage = [
+      await loadSplit(
+        `PostgreSQL, 1 process: POST /v1/usage (${String(USAGE_BATCH)} records per request)`,
+        one.map((s) => ({ server: s.server, spec: usageSpec(s.url) })),
+        4,
+      ),
+      await loadSplit(
+        `PostgreSQL, 2 processes: POST /v1/usage (${String(USAGE_BATCH)} records per request)`,
+        servers.map((s) => ({ server: s.server, spec: usageSpec(s.url) })),
+        4,
+      ),
+    ];
+    const figures = [...validate, ...usage].filter((f): f is Figure => f !== null);
+    const relative = (f: Figure | null, base: Figure | null) =>
+      f === null || base === null || base.requestsPerSecond === 0
+        ? null
+        : Number((f.requestsPerSecond / base.requestsPerSecond).toFixed(3));
+    process.stdout.write(
+      `PostgreSQL vs this run's single-process SQLite: validate ${String(relative(validate[0] ?? null, sqliteValidate))}x (1 process), ${String(relative(validate[1] ?? null, sqliteValidate))}x (2 processes); usage ${String(relative(usage[0] ?? null, sqliteUsage))}x (1 process), ${String(relative(usage[1] ?? null, sqliteUsage))}x (2 processes)\n`,
+    );
+    return { figures, validate, usage };
+  } finally {
+    for (const server of started) server.kill('SIGTERM');
+    cluster.stop();
+    rmSync(pgDir, { recursive: true, force: true });
+  }
+}
+
 interface Target {
   name: string;
   value: number | null;
@@ -412,7 +607,17 @@ try {
   process.stdout.write(
     `seeding ${String(ACCOUNTS)} accounts, ${String(LICENSES + COMPLIANCE_LICENSES)} licenses and ${String(COMPLIANCE_USAGE)} usage records…\n`,
   );
-  await seed(dataDir);
+  const sqlite = openSqliteStore({ file: join(dataDir, 'entitle.db') });
+  await sqlite.migrate();
+  keys.push(
+    ...(await seed(sqlite, dataDir, {
+      accounts: ACCOUNTS,
+      licenses: LICENSES,
+      complianceLicenses: COMPLIANCE_LICENSES,
+      complianceUsage: COMPLIANCE_USAGE,
+    })),
+  );
+  await sqlite.close();
   const keysFile = join(dataDir, 'keys.txt');
   writeFileSync(keysFile, `${keys.join('\n')}\n`);
   const env = { ENTITLE_DATA_DIR: dataDir, ENTITLE_LOG_LEVEL: 'warn', ENTITLE_HOST: '127.0.0.1' };
@@ -527,7 +732,6 @@ try {
     server,
   });
   figures.push(netprofiler);
-  const USAGE_BATCH = 1000;
   const usage = load(
     `POST /v1/usage (${String(USAGE_BATCH)} records per request, idempotency ids)`,
     {
@@ -580,6 +784,8 @@ try {
   figures.push(listSmall);
   await new Promise((resolveWait) => setTimeout(resolveWait, 2000));
   const idleRss = rssMb(server.pid);
+  const postgres = await postgresScenarios(validate, usage);
+  figures.push(...postgres.figures);
 
   if (bare === null) throw new Error('no baseline figure');
   const ratio = (a: number | undefined, b: number | undefined) =>
@@ -654,6 +860,15 @@ try {
       sdkVerify,
     },
     rssMb: { afterValidate: rssAfterValidate, idle: idleRss },
+    postgres: {
+      licenses: PG_LICENSES,
+      validateVsSqlite: postgres.validate.map((f) =>
+        ratio(f?.requestsPerSecond, validate?.requestsPerSecond),
+      ),
+      usageVsSqlite: postgres.usage.map((f) =>
+        ratio(f?.requestsPerSecond, usage?.requestsPerSecond),
+      ),
+    },
     results: rows,
     targets,
   };
