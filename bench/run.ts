@@ -316,7 +316,9 @@ function load(
   },
 ): Figure | null {
   const wanted =
-    ONLY.length === 0 || scenario.startsWith('baseline') || ONLY.some((w) => scenario.includes(w));
+    ONLY.length === 0 ||
+    scenario.startsWith('baseline') ||
+    ONLY.some((w) => scenario.toLowerCase().includes(w.toLowerCase()));
   if (!wanted) return null;
   const { server, ...rest } = spec;
   const full: LoadSpec = { connections: CONNECTIONS, seconds: SECONDS, ...rest };
@@ -345,7 +347,8 @@ async function loadSplit(
   targets: { server: ChildProcess; spec: Omit<LoadSpec, 'connections' | 'seconds'> }[],
   connections = CONNECTIONS,
 ): Promise<Figure | null> {
-  const wanted = ONLY.length === 0 || ONLY.some((w) => scenario.includes(w));
+  const wanted =
+    ONLY.length === 0 || ONLY.some((w) => scenario.toLowerCase().includes(w.toLowerCase()));
   if (!wanted) return null;
   const each = Math.max(1, Math.floor(connections / targets.length));
   const before = targets.map((t) => cpuSeconds(t.server.pid));
