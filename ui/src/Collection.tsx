@@ -97,36 +97,73 @@ export function Collection<T>({
       <ProblemView error={page.error} />
       {page.loading && <Loading />}
       {page.data !== undefined && !page.loading && page.error === undefined && (
-        <>
-          {page.data.items.length === 0 ? (
-            <Empty>{empty}</Empty>
-          ) : (
-            <DataTable
-              caption={caption}
-              columns={columns}
-              rows={page.data.items}
-              rowKey={rowKey}
-              {...(rowLink === undefined ? {} : { rowLink })}
-              orderBy={orderBy}
-              onSort={(next) => {
-                setSearch({ orderBy: next, continue: undefined });
-              }}
-            />
-          )}
-          <Pager
-            next={page.data.metadata.continue}
-            count={page.data.metadata.count}
-            shown={page.data.items.length}
-            atFirst={token === ''}
-            onFirst={() => {
-              setSearch({ continue: undefined });
-            }}
-            onNext={(next) => {
-              setSearch({ continue: next });
-            }}
-          />
-        </>
+        <PagedTable
+          page={page.data}
+          caption={caption}
+          columns={columns}
+          rowKey={rowKey}
+          {...(rowLink === undefined ? {} : { rowLink })}
+          orderBy={orderBy}
+          atFirst={token === ''}
+          empty={empty}
+        />
       )}
+    </>
+  );
+}
+
+/**
+ * One page of a collection as a sortable table with its pager (or the empty state): sorting and
+ * paging write `orderBy` and `continue` to the URL.
+ */
+export function PagedTable<T>({
+  page,
+  caption,
+  columns,
+  rowKey,
+  rowLink,
+  orderBy,
+  atFirst,
+  empty,
+}: {
+  page: Page<T>;
+  caption: string;
+  columns: Column<T>[];
+  rowKey: (row: T) => string;
+  rowLink?: (row: T) => string;
+  orderBy: string;
+  atFirst: boolean;
+  empty: ReactNode;
+}) {
+  return (
+    <>
+      {page.items.length === 0 ? (
+        <Empty>{empty}</Empty>
+      ) : (
+        <DataTable
+          caption={caption}
+          columns={columns}
+          rows={page.items}
+          rowKey={rowKey}
+          {...(rowLink === undefined ? {} : { rowLink })}
+          orderBy={orderBy}
+          onSort={(next) => {
+            setSearch({ orderBy: next, continue: undefined });
+          }}
+        />
+      )}
+      <Pager
+        next={page.metadata.continue}
+        count={page.metadata.count}
+        shown={page.items.length}
+        atFirst={atFirst}
+        onFirst={() => {
+          setSearch({ continue: undefined });
+        }}
+        onNext={(next) => {
+          setSearch({ continue: next });
+        }}
+      />
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { useState, type SyntheticEvent } from 'react';
 import { ApiError, get, getAll, quote, type Page } from '../api';
-import { Badge, DataTable, Empty, Loading, Pager, ProblemView, type Column } from '../components';
+import { PagedTable } from '../Collection';
+import { Badge, Loading, ProblemView, type Column } from '../components';
 import { date, quantity } from '../format';
 import { useApi } from '../hooks';
 import { Link, setSearch, useLocation } from '../router';
@@ -205,35 +206,16 @@ export function LicensesPage() {
       <ProblemView error={page.error} />
       {page.loading && <Loading />}
       {page.data !== undefined && !page.loading && page.error === undefined && (
-        <>
-          {page.data.items.length === 0 ? (
-            <Empty>No license matches.</Empty>
-          ) : (
-            <DataTable
-              caption="Licenses"
-              columns={columns(catalog.data ?? new Map<number, string>())}
-              rows={page.data.items}
-              rowKey={(l) => l.id}
-              rowLink={(l) => `/licenses/${encodeURIComponent(l.id)}`}
-              orderBy={orderBy}
-              onSort={(next) => {
-                setSearch({ orderBy: next, continue: undefined });
-              }}
-            />
-          )}
-          <Pager
-            next={page.data.metadata.continue}
-            count={page.data.metadata.count}
-            shown={page.data.items.length}
-            atFirst={token === ''}
-            onFirst={() => {
-              setSearch({ continue: undefined });
-            }}
-            onNext={(next) => {
-              setSearch({ continue: next });
-            }}
-          />
-        </>
+        <PagedTable
+          page={page.data}
+          caption="Licenses"
+          columns={columns(catalog.data ?? new Map<number, string>())}
+          rowKey={(l) => l.id}
+          rowLink={(l) => `/licenses/${encodeURIComponent(l.id)}`}
+          orderBy={orderBy}
+          atFirst={token === ''}
+          empty="No license matches."
+        />
       )}
     </section>
   );

@@ -1,6 +1,7 @@
 import { useState, type SyntheticEvent } from 'react';
 import { get, quote, type Page } from '../api';
-import { Badge, DataTable, Empty, Loading, Pager, ProblemView, type Column } from '../components';
+import { PagedTable } from '../Collection';
+import { Badge, Loading, ProblemView, type Column } from '../components';
 import { date, quantity } from '../format';
 import { useApi } from '../hooks';
 import { Link, setSearch, useLocation } from '../router';
@@ -112,35 +113,16 @@ export function SubscriptionsPage() {
       <ProblemView error={page.error} />
       {page.loading && <Loading />}
       {page.data !== undefined && !page.loading && page.error === undefined && (
-        <>
-          {page.data.items.length === 0 ? (
-            <Empty>No subscription matches.</Empty>
-          ) : (
-            <DataTable
-              caption="Subscriptions"
-              columns={COLUMNS}
-              rows={page.data.items}
-              rowKey={(s) => s.id}
-              rowLink={(s) => `/subscriptions/${s.id}`}
-              orderBy={orderBy}
-              onSort={(next) => {
-                setSearch({ orderBy: next, continue: undefined });
-              }}
-            />
-          )}
-          <Pager
-            next={page.data.metadata.continue}
-            count={page.data.metadata.count}
-            shown={page.data.items.length}
-            atFirst={token === ''}
-            onFirst={() => {
-              setSearch({ continue: undefined });
-            }}
-            onNext={(next) => {
-              setSearch({ continue: next });
-            }}
-          />
-        </>
+        <PagedTable
+          page={page.data}
+          caption="Subscriptions"
+          columns={COLUMNS}
+          rowKey={(s) => s.id}
+          rowLink={(s) => `/subscriptions/${s.id}`}
+          orderBy={orderBy}
+          atFirst={token === ''}
+          empty="No subscription matches."
+        />
       )}
     </section>
   );
