@@ -2,10 +2,8 @@ import { Type, type Static } from 'typebox';
 import { NoContent } from '../../schemas.js';
 import { contextOf, bearerOf } from '../../plugins/auth.js';
 import type { App, RouteDeps } from '../../types.js';
-import { facadeNotFoundHandler } from '../shared.js';
 import { hpErrorResponses } from './controller.js';
-import { handleHpError, sendHpError } from './errors.js';
-import { exactContentType, lenientJson } from './media.js';
+import { hpSurface } from './errors.js';
 
 /** Where HP clients log in and out. */
 export const HP_AUTH_PATH = '/sdn/v2.0/auth';
@@ -48,23 +46,7 @@ const TAGS = ['compat: HP VAN SDN'];
  */
 export function hpAuthFacade({ services, clock }: RouteDeps) {
   return (app: App, _options: object, done: () => void): void => {
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, lenientJson);
-    app.addHook('onSend', exactContentType);
-    app.setErrorHandler(handleHpError);
-    app.setNotFoundHandler(
-      facadeNotFoundHandler(app, {
-        methodNotAllowed: (reply, allowed, path) =>
-          sendHpError(
-            reply,
-            405,
-            'MethodNotAllowedException',
-            `${reply.request.method} is not supported on ${path}; use ${allowed.join(', ')}.`,
-          ),
-        notFound: (reply, path) =>
-          sendHpError(reply, 404, 'NotFoundException', `No resource at ${path}.`),
-      }),
-    );
+    hpSurface(app);
 
     app.post(
       '',

@@ -1,7 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import type { DomainErrorCode } from '../../../domain/errors.js';
-import { facadeErrorHandler } from '../shared.js';
-import { HP_JSON } from './media.js';
+import type { App } from '../../types.js';
+import { facadeErrorHandler, facadeNotFoundHandler } from '../shared.js';
+import { exactContentType, HP_JSON, lenientJson } from './media.js';
 import type { HpError } from './schemas.js';
 
 /** HP's error names, after the controller's Java exceptions; the document shows no error body. */
@@ -79,3 +80,28 @@ export const handleHpError = facadeErrorHandler({
       'The licensing service is unavailable; try again later.',
     ),
 });
+
+/**
+ * What makes a plugin scope speak HP: JSON bodies parsed leniently (a bare key sent as
+ * `application/json` is still the key), the exact `Content-Type` HP clients compare, and HP's
+ * `{"error", "message"}` for errors, unknown paths and wrong methods.
+ */
+export function hpSurface(app: App): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, lenientJson);
+  app.addHook('onSend', exactContentType);
+  app.setErrorHandler(handleHpError);
+  app.setNotFoundHandler(
+    facadeNotFoundHandler(app, {
+      methodNotAllowed: (reply, allowed, path) =>
+        sendHpError(
+          reply,
+          405,
+          'MethodNotAllowedException',
+          `${reply.request.method} is not supported on ${path}; use ${allowed.join(', ')}.`,
+        ),
+      notFound: (reply, path) =>
+        sendHpError(reply, 404, 'NotFoundException', `No resource at ${path}.`),
+    }),
+  );
+}

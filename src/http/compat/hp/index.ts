@@ -1,9 +1,7 @@
 import type { App, RouteDeps } from '../../types.js';
-import { facadeNotFoundHandler } from '../shared.js';
 import { controllerQueryRoutes } from './controller-queries.js';
-import { handleHpError, sendHpError } from './errors.js';
+import { hpSurface } from './errors.js';
 import { licenseRoutes } from './licenses.js';
-import { exactContentType, lenientJson } from './media.js';
 
 /** Where HP VAN SDN controller clients find their licensing API. */
 export const HP_PREFIX = '/sdn/v2.0/licenses';
@@ -22,23 +20,7 @@ export function hpFacade(deps: RouteDeps) {
     // `curl -d KEY` sends form encoding: the body is still the raw key.
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, asString);
     // A client sends the bare key with `Content-Type: application/json`: not JSON, still the key.
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, lenientJson);
-    app.addHook('onSend', exactContentType);
-    app.setErrorHandler(handleHpError);
-    app.setNotFoundHandler(
-      facadeNotFoundHandler(app, {
-        methodNotAllowed: (reply, allowed, path) =>
-          sendHpError(
-            reply,
-            405,
-            'MethodNotAllowedException',
-            `${reply.request.method} is not supported on ${path}; use ${allowed.join(', ')}.`,
-          ),
-        notFound: (reply, path) =>
-          sendHpError(reply, 404, 'NotFoundException', `No resource at ${path}.`),
-      }),
-    );
+    hpSurface(app);
     licenseRoutes(app, deps);
     controllerQueryRoutes(app, deps);
     done();
