@@ -314,27 +314,9 @@ function load(
     /** The serving process, whose CPU time is read before and after the load. */
     server: ChildProcess;
   },
-): Figure | null {
-  const wanted =
-    ONLY.length === 0 ||
-    scenario.startsWith('baseline') ||
-    ONLY.some((w) => scenario.toLowerCase().includes(w.toLowerCase()));
-  if (!wanted) return null;
-  const { server, ...rest } = spec;
-  const full: LoadSpec = { connections: CONNECTIONS, seconds: SECONDS, ...rest };
-  const cpuBefore = cpuSeconds(server.pid);
-  const run = spawnSync(process.execPath, [TSX, 'bench/load-worker.ts', JSON.stringify(full)], {
-    encoding: 'utf8',
-    timeout: (SECONDS + 60) * 1000,
-  });
-  const cpuAfter = cpuSeconds(server.pid);
-  if (run.status !== 0) throw new Error(`load of '${scenario}' failed: ${run.stderr}`);
-  const figures = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as LoadFigures;
-  const serverCpuUs =
-    cpuBefore === null || cpuAfter === null || figures.requests === 0
-      ? null
-      : Math.round(((cpuAfter - cpuBefore) * 1e6) / figures.requests);
-  return { scenario, ...figures, serverCpuUs };
+): Promise<Figure | null> {
+  const { server, connections, ...rest } = spec;
+  return loadSplit(scenario, [{ server, spec: rest }], connections);
 }
 
 /**
@@ -348,7 +330,9 @@ async function loadSplit(
   connections = CONNECTIONS,
 ): Promise<Figure | null> {
   const wanted =
-    ONLY.length === 0 || ONLY.some((w) => scenario.toLowerCase().includes(w.toLowerCase()));
+    ONLY.length === 0 ||
+    scenario.startsWith('baseline') ||
+    ONLY.some((w) => scenario.toLowerCase().includes(w.toLowerCase()));
   if (!wanted) return null;
   const each = Math.max(1, Math.floor(connections / targets.length));
   const before = targets.map((t) => cpuSeconds(t.server.pid));
@@ -368,7 +352,10 @@ async function loadSplit(
           let err = '';
           child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
           child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+          // A worker that hangs is stopped: the run stays bounded in time.
+          const timer = setTimeout(() => child.kill('SIGKILL'), (SECONDS + 60) * 1000);
           child.once('exit', (code) => {
+            clearTimeout(timer);
             if (code !== 0) fail(new Error(`load of '${scenario}' failed: ${err}`));
             else done(JSON.parse(out.trim().split('\n').pop() ?? '{}') as LoadFigures);
           });
@@ -691,13 +678,16 @@ try {
   const smallPages = await pagesOf(listOf(accountId(1)), auth, 20);
 
   const figures: (Figure | null)[] = [];
-  const bare = load('baseline: bare Fastify route', { url: `${base}/ping`, server: baseline });
+  const bare = await load('baseline: bare Fastify route', {
+    url: `${base}/ping`,
+    server: baseline,
+  });
   figures.push(bare);
   figures.push(
-    load('GET /healthz (full plugin stack, no auth)', { url: `${entitle}/healthz`, server }),
+    await load('GET /healthz (full plugin stack, no auth)', { url: `${entitle}/healthz`, server }),
   );
   figures.push(
-    load('GET /v1/accounts/{id} (JWT + primary-key read)', {
+    await load('GET /v1/accounts/{id} (JWT + primary-key read)', {
       url: `${entitle}/v1/accounts/${accountId(0)}`,
       headers: auth,
       server,
@@ -710,7 +700,7 @@ try {
       },
     }),
   );
-  const validate = load(
+  const validate = await load(
     `POST /v1/licenses/validate (instance token, ${String(LICENSES)} licenses, random keys)`,
     {
       url: `${entitle}/v1/licenses/validate`,
@@ -722,20 +712,23 @@ try {
   );
   figures.push(validate);
   const rssAfterValidate = rssMb(server.pid);
-  const hp = load('HP GET /sdn/v2.0/licenses?key="…" (same keys)', {
+  const hp = await load('HP GET /sdn/v2.0/licenses?key="…" (same keys)', {
     url: `${entitle}/sdn/v2.0/licenses`,
     headers: asInstance,
     server,
     vary: { kind: 'key-path', keysFile, prefix: '/sdn/v2.0/licenses?key=%22', suffix: '%22' },
   });
   figures.push(hp);
-  const netprofiler = load('NetProfiler GET /api/mgmt.licenses/1.0/licenses (appliance list)', {
-    url: `${entitle}/api/mgmt.licenses/1.0/licenses`,
-    headers: { authorization: `Bearer ${applianceToken}` },
-    server,
-  });
+  const netprofiler = await load(
+    'NetProfiler GET /api/mgmt.licenses/1.0/licenses (appliance list)',
+    {
+      url: `${entitle}/api/mgmt.licenses/1.0/licenses`,
+      headers: { authorization: `Bearer ${applianceToken}` },
+      server,
+    },
+  );
   figures.push(netprofiler);
-  const usage = load(
+  const usage = await load(
     `POST /v1/usage (${String(USAGE_BATCH)} records per request, idempotency ids)`,
     {
       url: `${entitle}/v1/usage`,
@@ -753,7 +746,7 @@ try {
     },
   );
   figures.push(usage);
-  const compliance = load(
+  const compliance = await load(
     `GET /v1/accounts/{id}/compliance (${String(COMPLIANCE_LICENSES)} licenses, ${String(COMPLIANCE_USAGE)} usage records)`,
     {
       url: `${entitle}/v1/accounts/${accountId(1)}/compliance`,
@@ -763,7 +756,7 @@ try {
     },
   );
   figures.push(compliance);
-  const listBig = load(
+  const listBig = await load(
     `GET /v1/licenses page of 100, filter+orderBy+continue (${String(LICENSES)} licenses)`,
     {
       url: `${entitle}/v1/licenses`,
@@ -774,7 +767,7 @@ try {
     },
   );
   figures.push(listBig);
-  const listSmall = load(
+  const listSmall = await load(
     `GET /v1/licenses page of 100, filter+orderBy+continue (${String(COMPLIANCE_LICENSES)} licenses)`,
     {
       url: `${entitle}/v1/licenses`,
