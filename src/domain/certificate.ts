@@ -51,6 +51,8 @@ export const CertificateClaimsSchema = Type.Object({
   exp: Seconds,
   license: CertificateLicenseSchema,
   instance: Type.Union([CertificateInstanceSchema, Type.Null()]),
+  /** A borrowed floating lease: the certificate lasts as long as the lease. */
+  lease: Type.Optional(Type.Object({ id: Type.String(), expiresAt: Timestamp })),
 });
 export type CertificateClaims = Static<typeof CertificateClaimsSchema>;
 

@@ -17,7 +17,8 @@ export type DomainErrorCode =
   | 'CONFLICT'
   | 'IN_USE'
   | 'SEAT_LIMIT'
-  | 'NOT_USABLE';
+  | 'NOT_USABLE'
+  | 'RATE_LIMITED';
 
 export class DomainError extends Error {
   readonly code: DomainErrorCode;
@@ -92,5 +93,18 @@ export class SeatLimitReached extends DomainError {
 export class LicenseNotUsable extends DomainError {
   constructor(licenseId: string, why: string) {
     super('NOT_USABLE', `License '${licenseId}' cannot be activated: ${why}`);
+  }
+}
+
+/** A per-license limit (activations, deactivations, validations per window) is used up. */
+export class RateLimited extends DomainError {
+  readonly retryAfterSeconds: number;
+
+  constructor(what: string, limit: number, window: string, retryAfterSeconds: number) {
+    super(
+      'RATE_LIMITED',
+      `Too many ${what}: at most ${String(limit)} per ${window}; retry in ${String(retryAfterSeconds)} s.`,
+    );
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }

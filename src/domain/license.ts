@@ -106,6 +106,16 @@ export const VALIDATION_CODES = [
   'FEATURE_NOT_LICENSED',
   'UNKNOWN_KEY',
   'BAD_FORMAT',
+  // Policy-bound licenses (domain/policy.ts):
+  'OVERAGE',
+  'MAINTAINED',
+  'EXPIRED_ALLOWED',
+  'VERSION_NOT_COVERED',
+  'SCOPE_REQUIRED',
+  'FINGERPRINT_SCOPE_MISMATCH',
+  'HEARTBEAT_DEAD',
+  'LEASE_EXPIRED',
+  'TOO_MANY_LEASES',
 ] as const;
 export type ValidationCode = (typeof VALIDATION_CODES)[number];
 
@@ -113,96 +123,6 @@ export interface Verdict {
   valid: boolean;
   code: ValidationCode;
   detail: string;
-}
-
-/** What validation knows about the license, the request and the instance asking. */
-export interface ValidationFacts {
-  license: LicenseDates & {
-    features: readonly string[];
-    productId: number | null;
-    seatLimit: number | null;
-  };
-  seatsUsed: number;
-  /** Product the caller asks about, already resolved to an id (null: it names no product). */
-  requestedProduct?: { id: number | null; ref: string } | undefined;
-  requestedFeature?: string | undefined;
-  instance?: { activated: boolean; fingerprint: string | null } | undefined;
-  fingerprint?: string | undefined;
-}
-
-/**
- * The ordered guards of validation: the first that fails decides the verdict, so the order of
- * the list is the documentation. Unknown and badly formed keys are decided before this.
- */
-export function validateLicense(facts: ValidationFacts, now: Date): Verdict {
-  const { license } = facts;
-  const validity = licenseValidity(license, now);
-  const guards: (() => Verdict | null)[] = [
-    () =>
-      license.state === 'invalid'
-        ? fail('UNKNOWN_KEY', 'The license key is not recognized.')
-        : null,
-    () => (license.state === 'revoked' ? fail('REVOKED', 'The license has been revoked.') : null),
-    () => (license.state === 'suspended' ? fail('SUSPENDED', 'The license is suspended.') : null),
-    () =>
-      license.startsAt !== null && now.getTime() < Date.parse(license.startsAt)
-        ? fail('NOT_YET_VALID', `The license starts on ${license.startsAt}.`)
-        : null,
-    () =>
-      validity.status === 'expired' && !validity.inGrace
-        ? fail('EXPIRED', `The license expired on ${license.expiresAt ?? ''}.`)
-        : null,
-    () => {
-      const product = facts.requestedProduct;
-      return product !== undefined && (product.id === null || product.id !== license.productId)
-        ? fail('PRODUCT_MISMATCH', `The license is not for product '${product.ref}'.`)
-        : null;
-    },
-    () => {
-      const feature = facts.requestedFeature;
-      return feature !== undefined &&
-        license.features.length > 0 &&
-        !license.features.includes(feature)
-        ? fail('FEATURE_NOT_LICENSED', `The license does not include feature '${feature}'.`)
-        : null;
-    },
-    () => {
-      const instance = facts.instance;
-      if (instance === undefined) {
-        return license.state === 'inactive'
-          ? fail('NOT_ACTIVATED', 'The license is deactivated.')
-          : null;
-      }
-      if (instance.activated) {
-        return facts.fingerprint !== undefined &&
-          instance.fingerprint !== null &&
-          instance.fingerprint !== facts.fingerprint
-          ? fail('FINGERPRINT_MISMATCH', 'The fingerprint does not match the activated instance.')
-          : null;
-      }
-      return license.seatLimit !== null && facts.seatsUsed >= license.seatLimit
-        ? fail(
-            'SEATS_EXHAUSTED',
-            `All ${String(license.seatLimit)} seats of the license are in use.`,
-          )
-        : fail('NOT_ACTIVATED', 'The license is not activated on this instance.');
-    },
-  ];
-  for (const guard of guards) {
-    const verdict = guard();
-    if (verdict !== null) return verdict;
-  }
-  return validity.inGrace
-    ? {
-        valid: true,
-        code: 'IN_GRACE',
-        detail: `The license expired on ${license.expiresAt ?? ''} and is in its grace period.`,
-      }
-    : { valid: true, code: 'VALID', detail: 'The license is valid.' };
-}
-
-function fail(code: ValidationCode, detail: string): Verdict {
-  return { valid: false, code, detail };
 }
 
 /**
@@ -356,7 +276,21 @@ export const ValidateRequestSchema = Type.Object(
       }),
     ),
     feature: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-    fingerprint: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    fingerprint: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 512,
+        description:
+          'The instance fingerprint; components separated by commas (a policy may match ANY, MOST or ALL of them).',
+      }),
+    ),
+    releasedAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'When the version asking was released: a MAINTAIN policy covers versions released before expiry.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -269,6 +269,86 @@ export function coversRelease(effect: ExpiryEffect, releasedAt: string | undefin
   return releasedAt !== undefined && Date.parse(releasedAt) < Date.parse(effect.frozenAt);
 }
 
+/**
+ * When a license bound at `now` starts its clock: at once for ISSUE (counted from the license's
+ * start, or its issue), at its first activation if it has had one, otherwise not yet.
+ */
+export function clockStartAtBinding(
+  terms: Pick<PolicyTerms, 'clockStarts'>,
+  license: { createdAt: string; startsAt: string | null; activatedAt: string | null },
+): string | null {
+  switch (terms.clockStarts) {
+    case 'ISSUE':
+      return license.startsAt ?? license.createdAt;
+    case 'FIRST_ACTIVATION':
+      return license.activatedAt;
+    case 'FIRST_VALIDATION':
+      return null;
+  }
+}
+
+/** The license fields a policy decides, written on the license so every reader sees them. */
+export interface TermedFields {
+  term: PolicyTerms['term'];
+  graceDays: number;
+  seatLimit: number | null;
+  features: string[];
+  expiresAt: string | null;
+}
+
+/**
+ * A license's fields under its terms: term, grace and seats from the terms (a node-locked license
+ * has one seat), features from the terms when they list any (else the license keeps its own), and
+ * the expiry one term after its clock started (none while the clock waits, or for a perpetual
+ * term).
+ */
+export function termedFields(
+  terms: PolicyTerms,
+  license: { features: string[] },
+  clockStartedAt: string | null,
+): TermedFields {
+  return {
+    term: terms.term,
+    graceDays: terms.graceDays,
+    seatLimit: terms.nodeLocked ? 1 : terms.seatLimit,
+    features: terms.features.length > 0 ? [...terms.features] : license.features,
+    expiresAt:
+      clockStartedAt === null || terms.durationDays === null
+        ? null
+        : new Date(Date.parse(clockStartedAt) + terms.durationDays * DAY_MS).toISOString(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limits
+
+export type RateAction = 'activation' | 'deactivation' | 'validation';
+
+export interface RateWindow {
+  limit: number;
+  /** Start of the fixed window `now` falls in, ms since the epoch. */
+  windowStart: number;
+  /** Whole seconds until the window ends (at least 1): the `Retry-After`. */
+  retryAfterSeconds: number;
+  /** How the window reads in a message: "hour" or "minute". */
+  per: 'hour' | 'minute';
+}
+
+/** The fixed window an action's hit at `now` counts in, and its limit. */
+export function rateWindow(action: RateAction, limits: RateLimits, now: Date): RateWindow {
+  const per = action === 'validation' ? 'minute' : 'hour';
+  const length = per === 'minute' ? 60_000 : 3_600_000;
+  const limit =
+    action === 'activation'
+      ? limits.activationsPerHour
+      : action === 'deactivation'
+        ? limits.deactivationsPerHour
+        : limits.validationsPerMinute;
+  const windowStart = Math.floor(now.getTime() / length) * length;
+  const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + length - now.getTime()) / 1000));
+  return { limit, windowStart, retryAfterSeconds, per };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Fingerprints and scopes
 

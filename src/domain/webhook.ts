@@ -72,6 +72,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'lease.renewed',
   'lease.checked_in',
   'lease.reclaimed',
+  'license.clock_started',
+  'license.renewed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

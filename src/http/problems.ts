@@ -91,6 +91,12 @@ export const PROBLEM_TYPES = {
     title: 'Too many requests',
     description: 'The client sent too many requests; retry later.',
   },
+  'rate-limited': {
+    status: 429,
+    title: 'Rate limit reached',
+    description:
+      "The license's limit on activations, deactivations or validations per window is used up; `Retry-After` says when the window ends.",
+  },
   internal: {
     status: 500,
     title: 'Internal server error',
@@ -152,6 +158,7 @@ const SLUG_FOR_CODE: Record<DomainErrorCode, ProblemSlug> = {
   IN_USE: 'in-use',
   SEAT_LIMIT: 'seat-limit-reached',
   NOT_USABLE: 'license-not-usable',
+  RATE_LIMITED: 'rate-limited',
 };
 
 export function problemForDomainError(error: DomainError, correlationID: string): Problem {

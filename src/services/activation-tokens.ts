@@ -13,7 +13,7 @@ import {
   type ActivationTokenRecord,
   type RedeemRequest,
 } from '../domain/activation-token.js';
-import { InvalidFields, NotFound } from '../domain/errors.js';
+import { InvalidFields, NotFound, SeatLimitReached } from '../domain/errors.js';
 import type { License } from '../domain/license.js';
 import { accountScope, canSeeAccount, requireRole } from '../domain/principal.js';
 import { parseListQuery, type RawListParams } from '../domain/query.js';
@@ -32,7 +32,7 @@ import { findProduct } from '../store/products.repository.js';
 import { recordChange } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { installTarget, type InstallTarget } from './installs.js';
-import { bindToInstance, withValidity, type LicenseService } from './licenses.js';
+import { claimSeat, withValidity, type LicenseService } from './licenses.js';
 import { productRef } from './products.js';
 
 export interface IssuedActivationToken extends ActivationToken {
@@ -109,11 +109,13 @@ export function activationTokenService(
       const issued: License[] = [];
       for (const input of licensesOfRedemption(token, target.accountId, now)) {
         const record = await licenses.issueWithin(tx, ctx, input);
-        const bound =
-          target.instance === null
-            ? record
-            : await bindToInstance(tx, ctx, record, target.instance.id);
-        issued.push(withValidity(bound, now));
+        if (target.instance === null) {
+          issued.push(withValidity(record, now));
+          continue;
+        }
+        const claim = await claimSeat(tx, ctx, record, target.instance.id);
+        if (!claim.ok) throw new SeatLimitReached(record.id, claim.ceiling);
+        issued.push(withValidity(claim.license, now));
       }
       const redeemedBy = { accountId: target.accountId, subject: ctx.principal.subject };
       const licenseIds = issued.map((license) => license.id);

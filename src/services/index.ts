@@ -9,6 +9,7 @@ import { instanceService } from './instances.js';
 import { jobService } from './jobs.js';
 import { lifecycleService } from './lifecycle.js';
 import { licenseService } from './licenses.js';
+import { policyCache } from './license-terms.js';
 import { productCache } from './product-cache.js';
 import { productService } from './products.js';
 import { signingKeyService } from './signing-keys.js';
@@ -62,6 +63,7 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
   const products = productService(store, () => {
     catalog.clear();
   });
+  const policyTerms = policyCache();
   const tokens = tokenService(store, keys);
   const upstream = upstreamService(store, {
     licenses,
@@ -86,7 +88,7 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
     installs: installService(store, options.keySecret),
     groups: groupService(store),
     compliance: complianceService(store),
-    validation: validationService(store, options.keySecret, catalog),
+    validation: validationService(store, options.keySecret, catalog, policyTerms),
     subscriptions: subscriptionService(store, options.usageReader),
     usage: usageService(store, { retentionDays: options.usageRetentionDays }),
     jobs: jobService(store),
@@ -95,7 +97,12 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
       subscriptions: subscriptionService(store, options.usageReader),
     }),
     webhooks: webhookService(store),
-    policies: policyService(store),
+    policies: policyService(store, {
+      certify: licenses.certificateWithin,
+      onChange: () => {
+        policyTerms.clear();
+      },
+    }),
   };
 }
 

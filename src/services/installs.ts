@@ -22,7 +22,8 @@ import {
 import { recordChange } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { assertActsFor, visibleInstance } from './instances.js';
-import { bindToInstance, newLicenseIdentity } from './licenses.js';
+import { boundTerms, countLicenseAction } from './license-terms.js';
+import { claimSeat, newLicenseIdentity } from './licenses.js';
 
 export interface KeyOutcome<R> {
   key: string;
@@ -108,10 +109,8 @@ export function installService(store: Store, keySecret: Uint8Array) {
     const validity = licenseValidity(license, now);
     if (license.state === 'revoked' || license.state === 'suspended' || !validity.valid)
       return 'License not usable';
-    if (license.seatLimit !== null && license.seatsUsed >= license.seatLimit)
-      return 'Seat limit reached';
-    await bindToInstance(tx, ctx, license, target.instance.id);
-    return 'success';
+    const claim = await claimSeat(tx, ctx, license, target.instance.id);
+    return claim.ok ? 'success' : 'Seat limit reached';
   }
 
   async function uninstallOne(
@@ -130,6 +129,8 @@ export function installService(store: Store, keySecret: Uint8Array) {
     if (target.instance !== null) {
       const ended = await endActivations(tx, license.id, target.instance.id, at);
       if (ended === 0) return 'not installed';
+      const terms = (await boundTerms(tx, license.id))?.terms;
+      await countLicenseAction(tx, license.id, 'deactivation', terms, ctx.clock.now());
     } else if (license.state !== 'invalid') {
       return 'issued licenses are removed by the vendor';
     }

@@ -14,6 +14,7 @@ import {
   type LicensePatch,
 } from '../domain/license.js';
 import { generateNativeKey, recognizeKey } from '../domain/license-key.js';
+import { nextSeat, seatCeiling } from '../domain/policy.js';
 import type { CertificateClaims } from '../domain/certificate.js';
 import type { Product } from '../domain/product.js';
 import { accountScope, requireRole, type Principal } from '../domain/principal.js';
@@ -42,6 +43,12 @@ import { nextValue } from '../store/sequences.repository.js';
 import { recordChange } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { assertActsFor, visibleInstance } from './instances.js';
+import {
+  boundTerms,
+  countLicenseAction,
+  recordOverage,
+  startLicenseClock,
+} from './license-terms.js';
 import { productRef } from './products.js';
 
 /** Serial numbers start high enough to read as serials (BlueXP shows 481000485), and only grow. */
@@ -101,6 +108,45 @@ export async function bindToInstance(
   return next;
 }
 
+export type SeatClaim =
+  | { ok: true; license: LicenseRecord; outcome: 'WITHIN' | 'OVERAGE' }
+  | { ok: false; ceiling: number };
+
+/**
+ * Takes a seat on an instance where the license is not active yet, as its terms allow: within the
+ * seat limit, into the policy's overage allowance (`usage.overage`), or refused with the ceiling.
+ * A floating license's seats are its leases: activations (installs) are not counted against them.
+ * Counts against the license's activation rate limit and starts a clock waiting for the first
+ * activation. The caller holds the license (locked) in its transaction.
+ */
+export async function claimSeat(
+  tx: Tx,
+  ctx: ServiceContext,
+  license: LicenseRecord,
+  instanceId: string,
+): Promise<SeatClaim> {
+  const now = ctx.clock.now();
+  const bound = await boundTerms(tx, license.id);
+  const terms = bound?.terms;
+  const outcome =
+    terms?.floating === true
+      ? 'WITHIN'
+      : nextSeat(license.seatsUsed, license.seatLimit, terms?.overage ?? 'NONE');
+  if (outcome === 'EXHAUSTED') {
+    return {
+      ok: false,
+      ceiling: seatCeiling(license.seatLimit, terms?.overage ?? 'NONE') ?? license.seatsUsed,
+    };
+  }
+  await countLicenseAction(tx, license.id, 'activation', terms, now);
+  let next = await bindToInstance(tx, ctx, license, instanceId);
+  if (bound?.binding.clockStartedAt === null && bound.terms.clockStarts === 'FIRST_ACTIVATION') {
+    next = (await startLicenseClock(tx, ctx, next, bound.terms, now)) ?? next;
+  }
+  if (outcome === 'OVERAGE') await recordOverage(tx, ctx, next, next.seatsUsed);
+  return { ok: true, license: next, outcome };
+}
+
 /**
  * A new license's serial number and BlueXP resource id: the caller's serial when it keeps one
  * issued elsewhere (409 naming `serialNumber` if taken), else the next of the sequence that no kept
@@ -131,6 +177,13 @@ export function licenseRef(ref: string): LicenseRef {
   return /^\d{1,15}$/.test(ref) ? { serialNumber: Number(ref) } : { id: ref };
 }
 
+/** The last moment a license may be used, in seconds: its expiry plus grace (never, perpetual). */
+export function ends(license: LicenseRecord): number {
+  return license.expiresAt === null
+    ? Infinity
+    : Math.floor(Date.parse(license.expiresAt) / 1000) + license.graceDays * 86_400;
+}
+
 export function withValidity(record: LicenseRecord, now: Date): License {
   return { ...record, validity: licenseValidity(record, now) };
 }
@@ -153,6 +206,57 @@ export async function visibleLicense(
 }
 
 export function licenseService(store: Store, options: LicenseServiceOptions) {
+  /**
+   * Signs a certificate of `license` (bound to `instance` when given) valid until `exp` (seconds),
+   * inside the caller's transaction; a borrowed lease adds its own claim. The caller has checked
+   * the license may be used there.
+   */
+  async function certificateWithin(
+    tx: Tx,
+    license: LicenseRecord,
+    instance: { id: string; installId: number; fingerprint: string | null } | null,
+    now: Date,
+    exp: number,
+    lease?: { id: string; expiresAt: string },
+  ): Promise<string> {
+    const product =
+      license.productId === null ? undefined : await findProduct(tx, license.productId);
+    const metric = product?.metrics.find((m) => m.id === license.metricId);
+    const claims: CertificateClaims = {
+      v: 1,
+      iss: options.issuer,
+      iat: Math.floor(now.getTime() / 1000),
+      exp,
+      license: {
+        id: license.id,
+        serialNumber: license.serialNumber,
+        key: license.key,
+        account: license.accountId,
+        product: product === undefined ? null : { id: product.id, slug: product.slug },
+        kind: license.kind,
+        term: license.term,
+        service: license.service,
+        group: license.group,
+        features:
+          license.features.length > 0
+            ? license.features
+            : (product?.features.map((f) => f.id) ?? []),
+        metric: metric === undefined ? null : { id: metric.id, unit: metric.unit },
+        quantity: license.quantity,
+        startsAt: license.startsAt,
+        expiresAt: license.expiresAt,
+        graceDays: license.graceDays,
+        seatLimit: license.seatLimit,
+        status: licenseValidity(license, now).status,
+      },
+      instance:
+        instance === null
+          ? null
+          : { id: instance.id, installId: instance.installId, fingerprint: instance.fingerprint },
+      ...(lease === undefined ? {} : { lease }),
+    };
+    return options.signCertificate(tx, claims, now);
+  }
   async function build(
     tx: Tx,
     ctx: ServiceContext,
@@ -262,6 +366,7 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
      * bound to an instance.
      */
     issueWithin: insertIssued,
+    certificateWithin,
 
     /** Issues one license (operators). A native key is generated unless one is registered. */
     issue(ctx: ServiceContext, input: LicenseIssue): Promise<License> {
@@ -362,7 +467,7 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
       ctx: ServiceContext,
       ref: string,
       instanceId: string,
-    ): Promise<{ license: License; created: boolean }> {
+    ): Promise<{ license: License; created: boolean; outcome: 'WITHIN' | 'OVERAGE' | null }> {
       requireRole(ctx.principal, ['operator', 'admin', 'service', 'instance']);
       assertActsFor(ctx.principal, instanceId);
       return store.transaction('license.activate', async (tx) => {
@@ -371,14 +476,16 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
         const instance = await visibleInstance(tx, ctx.principal, instanceId);
         if (instance.accountId !== license.accountId) throw new NotFound('Instance', instanceId);
         if ((await liveActivation(tx, license.id, instance.id)) !== undefined) {
-          return { license: withValidity(license, now), created: false };
+          return { license: withValidity(license, now), created: false, outcome: null };
         }
         assertUsable(license, now);
-        if (license.seatLimit !== null && license.seatsUsed >= license.seatLimit) {
-          throw new SeatLimitReached(license.id, license.seatLimit);
-        }
-        const next = await bindToInstance(tx, ctx, license, instance.id);
-        return { license: withValidity(next, now), created: true };
+        const claim = await claimSeat(tx, ctx, license, instance.id);
+        if (!claim.ok) throw new SeatLimitReached(license.id, claim.ceiling);
+        return {
+          license: withValidity(claim.license, now),
+          created: true,
+          outcome: claim.outcome,
+        };
       });
     },
 
@@ -401,6 +508,10 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
           throw new Conflict(
             `License '${license.id}' is not activated on instance '${instanceId}'.`,
           );
+        }
+        if (ended > 0) {
+          const terms = (await boundTerms(tx, license.id))?.terms;
+          await countLicenseAction(tx, license.id, 'deactivation', terms, now);
         }
         const seatsUsed = license.seatsUsed - ended;
         const inactive = seatsUsed === 0 && license.state === 'active';
@@ -463,52 +574,12 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
             `License '${license.id}' is not activated on instance '${instance.id}'.`,
           );
         }
-        const product =
-          license.productId === null ? undefined : await findProduct(tx, license.productId);
-        const metric = product?.metrics.find((m) => m.id === license.metricId);
         const iat = Math.floor(now.getTime() / 1000);
-        const ends =
-          license.expiresAt === null
-            ? Infinity
-            : Math.floor(Date.parse(license.expiresAt) / 1000) + license.graceDays * 86_400;
-        const exp = Math.min(iat + Math.min(ttlSeconds, MAX_CERTIFICATE_TTL_SECONDS), ends);
-        const claims: CertificateClaims = {
-          v: 1,
-          iss: options.issuer,
-          iat,
-          exp,
-          license: {
-            id: license.id,
-            serialNumber: license.serialNumber,
-            key: license.key,
-            account: license.accountId,
-            product: product === undefined ? null : { id: product.id, slug: product.slug },
-            kind: license.kind,
-            term: license.term,
-            service: license.service,
-            group: license.group,
-            features:
-              license.features.length > 0
-                ? license.features
-                : (product?.features.map((f) => f.id) ?? []),
-            metric: metric === undefined ? null : { id: metric.id, unit: metric.unit },
-            quantity: license.quantity,
-            startsAt: license.startsAt,
-            expiresAt: license.expiresAt,
-            graceDays: license.graceDays,
-            seatLimit: license.seatLimit,
-            status: licenseValidity(license, now).status,
-          },
-          instance:
-            instance === null
-              ? null
-              : {
-                  id: instance.id,
-                  installId: instance.installId,
-                  fingerprint: instance.fingerprint,
-                },
-        };
-        const certificate = await options.signCertificate(tx, claims, now);
+        const exp = Math.min(
+          iat + Math.min(ttlSeconds, MAX_CERTIFICATE_TTL_SECONDS),
+          ends(license),
+        );
+        const certificate = await certificateWithin(tx, license, instance, now, exp);
         return { certificate, expiresAt: new Date(exp * 1000).toISOString() };
       });
     },

@@ -29,9 +29,9 @@ import { requireRole, type Principal } from '../domain/principal.js';
 import { parseListQuery, type RawListParams } from '../domain/query.js';
 import type { Executor, Store, Tx } from '../store/database.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/errors.js';
-import type { LicenseRecord } from '../store/licenses.repository.js';
+import { findLicense, type LicenseRecord } from '../store/licenses.repository.js';
 import {
-  bindPolicy,
+  bindingsOfPolicy,
   countLicensesOfPolicy,
   deleteLease,
   deletePolicy,
@@ -53,7 +53,16 @@ import { findProduct } from '../store/products.repository.js';
 import { recordChange } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { assertActsFor, visibleInstance } from './instances.js';
-import { licenseRef, visibleLicense } from './licenses.js';
+import {
+  applyTerms,
+  bindLicense,
+  boundTerms,
+  countLicenseAction,
+  recordOverage,
+  startLicenseClock,
+  type BoundTerms,
+} from './license-terms.js';
+import { ends, licenseRef, visibleLicense, type LicenseService } from './licenses.js';
 
 const MANAGERS = ['operator', 'admin'] as const;
 const LEASE_HOLDERS = ['operator', 'admin', 'service', 'instance'] as const;
@@ -65,6 +74,8 @@ const SHORTEST_HEARTBEAT_WINDOW_MS = 20_000;
 export interface CheckedOut {
   lease: LeaseView;
   outcome: 'WITHIN' | 'OVERAGE' | 'RENEWED';
+  /** A borrowed lease's certificate, valid offline until the lease ends. */
+  certificate?: string;
 }
 
 /** The terms fields of a request body (the rest — product, name, description — are not terms). */
@@ -93,31 +104,15 @@ function leaseView(lease: LeaseRecord, terms: PolicyTerms, now: Date): LeaseView
   };
 }
 
-/** The terms a license lives by, or undefined when it has no policy. */
-async function termsOfLicense(
-  db: Executor,
-  licenseId: string,
-): Promise<{ policy: Policy; overrides: PolicyOverrides; terms: PolicyTerms } | undefined> {
-  const binding = await findBinding(db, licenseId);
-  if (binding === undefined) return undefined;
-  const policy = await findPolicy(db, binding.policyId);
-  if (policy === undefined) return undefined;
-  return {
-    policy,
-    overrides: binding.overrides,
-    terms: effectiveTerms(termsOf(policy), binding.overrides),
-  };
-}
-
-/** A floating license's terms, or a conflict naming why it has no leases. */
-async function floatingTerms(db: Executor, license: LicenseRecord): Promise<PolicyTerms> {
-  const found = await termsOfLicense(db, license.id);
+/** A floating license's binding and terms, or a conflict naming why it has no leases. */
+async function floatingTerms(db: Executor, license: LicenseRecord): Promise<BoundTerms> {
+  const found = await boundTerms(db, license.id);
   if (found?.terms.floating !== true) {
     throw new Conflict(`License '${license.id}' is not floating: it has no leases.`, [
       { name: 'license', reason: 'its policy does not make it floating' },
     ]);
   }
-  return found.terms;
+  return found;
 }
 
 /** The lease a caller names, on this license; an instance token sees only its own. */
@@ -141,9 +136,16 @@ async function visibleLease(
  * Policies (operators' catalog of license templates), the policy a license is bound to, and
  * floating leases: check-out, heartbeat, check-in, and the reclaim of dead leases.
  */
-export function policyService(store: Store) {
+export interface PolicyServiceOptions {
+  /** Signs a borrowed lease's certificate (see licenseService.certificateWithin). */
+  certify: LicenseService['certificateWithin'];
+  /** Called after a policy changes or is deleted (validation's policy cache). */
+  onChange?: () => void;
+}
+
+export function policyService(store: Store, options: PolicyServiceOptions) {
   async function reclaimLicense(tx: Tx, ctx: ServiceContext, licenseId: string): Promise<number> {
-    const found = await termsOfLicense(tx, licenseId);
+    const found = await boundTerms(tx, licenseId);
     const held = await leasesOf(tx, licenseId);
     // Without a floating policy (unbound since), every lease it still has is stale.
     const dead =
@@ -159,6 +161,26 @@ export function policyService(store: Store) {
       });
     }
     return dead.length;
+  }
+
+  /**
+   * A changed policy's licenses take its new terms in the same transaction (term, grace, seats,
+   * features); a term already running keeps its expiry — the new duration counts from the next
+   * renewal or clock start.
+   */
+  async function applyToLicenses(tx: Tx, ctx: ServiceContext, policy: Policy): Promise<void> {
+    let after: string | null = null;
+    for (;;) {
+      const bindings = await bindingsOfPolicy(tx, policy.id, after, RECLAIM_PAGE);
+      for (const binding of bindings) {
+        const license = await findLicense(tx, { id: binding.licenseId });
+        if (license === undefined) continue;
+        const terms = effectiveTerms(termsOf(policy), binding.overrides);
+        await applyTerms(tx, ctx, license, terms, binding.clockStartedAt, false);
+      }
+      if (bindings.length < RECLAIM_PAGE) return;
+      after = bindings.at(-1)?.licenseId ?? null;
+    }
   }
 
   return {
@@ -227,7 +249,7 @@ export function policyService(store: Store) {
       expectedRevision?: number,
     ): Promise<Policy> {
       requireRole(ctx.principal, ['operator']);
-      return store.transaction('policy.update', async (tx) => {
+      const updated = await store.transaction('policy.update', async (tx) => {
         const current = await findPolicy(tx, id);
         if (current === undefined) throw new NotFound('Policy', id);
         if (expectedRevision !== undefined && expectedRevision !== current.revision) {
@@ -263,8 +285,11 @@ export function policyService(store: Store) {
           before: current,
           after: next,
         });
+        await applyToLicenses(tx, ctx, next);
         return next;
       });
+      options.onChange?.();
+      return updated;
     },
 
     async remove(ctx: ServiceContext, id: string): Promise<void> {
@@ -288,18 +313,19 @@ export function policyService(store: Store) {
           before: current,
         });
       });
+      options.onChange?.();
     },
 
     /** The policy a license is bound to and the terms it lives by. */
     async licensePolicy(ctx: ServiceContext, ref: string): Promise<LicensePolicy> {
       return store.read(async (db) => {
         const license = await visibleLicense(db, ctx.principal, licenseRef(ref), ref);
-        const found = await termsOfLicense(db, license.id);
+        const found = await boundTerms(db, license.id);
         if (found === undefined) throw new NotFound('Policy of license', ref);
         return {
           licenseId: license.id,
           policyId: found.policy.id,
-          overrides: found.overrides,
+          overrides: found.binding.overrides,
           terms: found.terms,
         };
       });
@@ -318,28 +344,8 @@ export function policyService(store: Store) {
         if (policy === undefined) {
           throw new InvalidFields([{ name: 'policy', reason: `no such policy: ${input.policy}` }]);
         }
-        if (policy.productId !== license.productId) {
-          throw new InvalidFields([
-            { name: 'policy', reason: "the policy is for another product than the license's" },
-          ]);
-        }
         const overrides = input.overrides ?? {};
-        const terms = effectiveTerms(termsOf(policy), overrides);
-        const issues = checkTerms(terms).map((issue) => ({
-          ...issue,
-          name: `overrides.${issue.name}`,
-        }));
-        if (issues.length > 0) throw new InvalidFields(issues);
-        const before = await findBinding(tx, license.id);
-        await bindPolicy(tx, license.id, { policyId: policy.id, overrides });
-        await recordChange(tx, ctx, {
-          type: 'license.policy_changed',
-          accountId: license.accountId,
-          resourceType: 'license',
-          resourceId: license.id,
-          before: before ?? null,
-          after: { policyId: policy.id, overrides },
-        });
+        const { terms } = await bindLicense(tx, ctx, license, policy, overrides);
         return { licenseId: license.id, policyId: policy.id, overrides, terms };
       });
     },
@@ -369,7 +375,7 @@ export function policyService(store: Store) {
     async checkOut(
       ctx: ServiceContext,
       ref: string,
-      input: { instance?: string; ttlSeconds?: number },
+      input: { instance?: string; ttlSeconds?: number; borrow?: boolean },
     ): Promise<CheckedOut> {
       requireRole(ctx.principal, LEASE_HOLDERS);
       const instanceId = input.instance ?? ctx.principal.instance;
@@ -379,14 +385,15 @@ export function policyService(store: Store) {
       assertActsFor(ctx.principal, instanceId);
       const now = ctx.clock.now();
       return store.transaction('lease.check_out', async (tx) => {
-        const license = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
+        let license = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
         const instance = await visibleInstance(tx, ctx.principal, instanceId);
         if (instance.accountId !== license.accountId) throw new NotFound('Instance', instanceId);
         const validity = licenseValidity(license, now);
         if (!validity.valid || license.state !== 'active') {
           throw new LicenseNotUsable(license.id, `it is ${validity.status}`);
         }
-        const terms = await floatingTerms(tx, license);
+        const bound = await floatingTerms(tx, license);
+        const { terms } = bound;
         const held = await leasesOf(tx, license.id);
         const decided = checkOut(
           held,
@@ -395,8 +402,17 @@ export function policyService(store: Store) {
           now,
         );
         if (!decided.ok) throw new DomainError('SEAT_LIMIT', decided.detail);
+        if (decided.outcome !== 'RENEWED') {
+          await countLicenseAction(tx, license.id, 'activation', terms, now);
+        }
+        if (bound.binding.clockStartedAt === null && terms.clockStarts === 'FIRST_ACTIVATION') {
+          license = (await startLicenseClock(tx, ctx, license, terms, now)) ?? license;
+        }
+        // A lease never outlives the license it leases.
+        const leaseEnds = Math.min(Date.parse(decided.lease.expiresAt), ends(license) * 1000);
         const lease: LeaseRecord = {
           ...decided.lease,
+          expiresAt: new Date(leaseEnds).toISOString(),
           licenseId: license.id,
           accountId: license.accountId,
           createdAt:
@@ -410,9 +426,23 @@ export function policyService(store: Store) {
           accountId: license.accountId,
           resourceType: 'lease',
           resourceId: lease.id,
-          after: { ...lease, outcome: decided.outcome },
+          after: { ...lease, outcome: decided.outcome, borrowed: input.borrow === true },
         });
-        return { lease: leaseView(lease, terms, now), outcome: decided.outcome };
+        if (decided.outcome === 'OVERAGE') await recordOverage(tx, ctx, license, held.length + 1);
+        const checkedOut: CheckedOut = {
+          lease: leaseView(lease, terms, now),
+          outcome: decided.outcome,
+        };
+        if (input.borrow !== true) return checkedOut;
+        const certificate = await options.certify(
+          tx,
+          license,
+          { id: instance.id, installId: instance.installId, fingerprint: instance.fingerprint },
+          now,
+          Math.floor(leaseEnds / 1000),
+          { id: lease.id, expiresAt: lease.expiresAt },
+        );
+        return { ...checkedOut, certificate };
       });
     },
 
@@ -422,7 +452,7 @@ export function policyService(store: Store) {
       return store.transaction('lease.heartbeat', async (tx) => {
         const license = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
         const lease = await visibleLease(tx, ctx.principal, license.id, leaseId);
-        const terms = await floatingTerms(tx, license);
+        const { terms } = await floatingTerms(tx, license);
         const beat = heartbeat(lease, terms, now);
         if (!beat.ok) {
           throw new Conflict(
@@ -458,7 +488,7 @@ export function policyService(store: Store) {
       const now = ctx.clock.now();
       return store.read(async (db) => {
         const license = await visibleLicense(db, ctx.principal, licenseRef(ref), ref);
-        const terms = (await termsOfLicense(db, license.id))?.terms ?? DEFAULT_TERMS;
+        const terms = (await boundTerms(db, license.id))?.terms ?? DEFAULT_TERMS;
         const held = await leasesOf(db, license.id);
         return held
           .filter(

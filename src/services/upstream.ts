@@ -46,7 +46,7 @@ import { instancesOfAccount } from '../store/instances.repository.js';
 import { recordChange } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { assertActsFor, visibleInstance } from './instances.js';
-import { bindToInstance, withValidity, type LicenseService } from './licenses.js';
+import { claimSeat, withValidity, type LicenseService } from './licenses.js';
 import type { ProductService } from './products.js';
 import { UpstreamUnavailable, type UpstreamClient } from './upstream-client.js';
 
@@ -284,10 +284,8 @@ export function upstreamService(
     if (instance === null) return { licenseId: license.id, result };
     const usable = license.state === 'active' || license.state === 'inactive';
     if (usable && (await liveActivation(tx, license.id, instance.id)) === undefined) {
-      if (license.seatLimit !== null && license.seatsUsed >= license.seatLimit) {
-        return { licenseId: license.id, result: 'seat limit reached' };
-      }
-      await bindToInstance(tx, ctx, license, instance.id);
+      const claim = await claimSeat(tx, ctx, license, instance.id);
+      if (!claim.ok) return { licenseId: license.id, result: 'seat limit reached' };
       if (result === 'unchanged') result = 'updated';
     }
     return { licenseId: license.id, result };

@@ -1,12 +1,14 @@
 import { NotFound } from '../domain/errors.js';
+import type { Instance } from '../domain/instance.js';
 import {
   complianceLevel,
   licenseValidity,
-  validateLicense,
   type License,
   type ValidateRequest,
   type Verdict,
 } from '../domain/license.js';
+import { leaseAlive, type PolicyTerms } from '../domain/policy.js';
+import { validateLicense, type PolicyFacts } from '../domain/validation.js';
 import { onlyWhenRegistered, recognizeKey } from '../domain/license-key.js';
 import type { Product } from '../domain/product.js';
 import { accountScope, requireAccount, requireRole, type Principal } from '../domain/principal.js';
@@ -20,6 +22,8 @@ import {
   type LicenseRecord,
 } from '../store/licenses.repository.js';
 import { findProduct } from '../store/products.repository.js';
+import { leasesOf, type LeaseRecord } from '../store/policies.repository.js';
+import { countLicenseAction, startLicenseClock, type PolicyCache } from './license-terms.js';
 import type { ProductCache } from './product-cache.js';
 import type { ServiceContext } from './context.js';
 import { assertActsFor, visibleInstance } from './instances.js';
@@ -46,7 +50,64 @@ export interface ValidationResult extends Verdict {
 const SEEN_EVERY_MS = 60_000;
 
 /** "Am I licensed?": validation, is-licensed and the compliance level. The hot paths. */
-export function validationService(store: Store, keySecret: Uint8Array, products: ProductCache) {
+export function validationService(
+  store: Store,
+  keySecret: Uint8Array,
+  products: ProductCache,
+  policies: PolicyCache,
+) {
+  /**
+   * A policy-bound license's validation is counted against its rate limit (shared through the
+   * database), and starts a clock that waits for the first validation.
+   */
+  async function countValidation(
+    ctx: ServiceContext,
+    license: LicenseRecord,
+    bound: BoundFacts,
+    now: Date,
+  ): Promise<LicenseRecord> {
+    const starts = bound.clockStartedAt === null && bound.terms.clockStarts === 'FIRST_VALIDATION';
+    return store.transaction('license.validation_counted', async (tx) => {
+      await countLicenseAction(tx, license.id, 'validation', bound.terms, now);
+      if (!starts) return license;
+      return (await startLicenseClock(tx, ctx, license, bound.terms, now)) ?? license;
+    });
+  }
+
+  async function judge(
+    ctx: ServiceContext,
+    facts: LicenseFacts,
+    request: ValidateRequest,
+    instance: Instance | undefined,
+    now: Date,
+  ): Promise<ValidationResult> {
+    const license =
+      facts.bound === undefined
+        ? facts.license
+        : await countValidation(ctx, facts.license, facts.bound, now);
+    const verdict = validateLicense(
+      {
+        license,
+        seatsUsed: license.seatsUsed,
+        requestedProduct: facts.requested,
+        requestedFeature: request.feature,
+        instance:
+          instance === undefined
+            ? undefined
+            : { activated: facts.activated, fingerprint: instance.fingerprint },
+        fingerprint: request.fingerprint,
+        releasedAt: request.releasedAt,
+        policy: facts.bound,
+      },
+      now,
+    );
+    return {
+      ...verdict,
+      license: withValidity(license, now),
+      entitlements: entitlementsOf(license, facts.product),
+    };
+  }
+
   return {
     /** A verdict, never an HTTP error for a wrong key: unknown and malformed keys are verdicts too. */
     async validate(ctx: ServiceContext, request: ValidateRequest): Promise<ValidationResult> {
@@ -57,7 +118,7 @@ export function validationService(store: Store, keySecret: Uint8Array, products:
       const recognition = recognizeKey(request.key, keySecret);
       if (!recognition.ok) return unknown('BAD_FORMAT', 'License key format not supported.');
 
-      const result = await store.read(async (db) => {
+      const result = await store.read(async (db): Promise<ReadOutcome> => {
         const instance =
           instanceId === undefined
             ? undefined
@@ -73,6 +134,7 @@ export function validationService(store: Store, keySecret: Uint8Array, products:
           return { verdict: unknown('BAD_FORMAT', 'License key format not supported.'), instance };
         }
         if (
+          found === undefined ||
           license === undefined ||
           !sees(ctx.principal, license.accountId) ||
           license.state === 'invalid'
@@ -88,28 +150,33 @@ export function validationService(store: Store, keySecret: Uint8Array, products:
           request.product === undefined
             ? undefined
             : await requestedProduct(db, request.product, product);
-        const activated = found?.activatedOnInstance === true;
-        const verdict = validateLicense(
-          {
-            license,
-            seatsUsed: license.seatsUsed,
-            requestedProduct: requested,
-            requestedFeature: request.feature,
-            instance:
-              instance === undefined ? undefined : { activated, fingerprint: instance.fingerprint },
-            fingerprint: request.fingerprint,
-          },
-          now,
-        );
-        return {
-          verdict: {
-            ...verdict,
-            license: withValidity(license, now),
-            entitlements: entitlementsOf(license, product),
-          },
-          instance,
+        const terms =
+          found.policy === null
+            ? undefined
+            : await policies.terms(db, found.policy.policyId, found.policy.overrides);
+        const bound =
+          found.policy === null || terms === undefined
+            ? undefined
+            : {
+                terms,
+                clockStartedAt: found.policy.clockStartedAt,
+                ...(terms.floating && instance !== undefined
+                  ? await leasesSeenBy(db, license.id, instance.id, terms, now)
+                  : { lease: undefined, liveLeases: 0 }),
+              };
+        const facts: LicenseFacts = {
+          license,
+          product,
+          requested,
+          activated: found.activatedOnInstance,
+          bound,
         };
+        return { facts, instance };
       });
+      const verdict =
+        'verdict' in result
+          ? result.verdict
+          : await judge(ctx, result.facts, request, result.instance, now);
 
       const seen = result.instance?.lastSeenAt;
       if (
@@ -126,7 +193,7 @@ export function validationService(store: Store, keySecret: Uint8Array, products:
           ),
         );
       }
-      return result.verdict;
+      return verdict;
     },
 
     /** Is product P licensed now, for an instance (its activated licenses) or an account? */
@@ -189,6 +256,40 @@ export function validationService(store: Store, keySecret: Uint8Array, products:
         };
       });
     },
+  };
+}
+
+/** A policy-bound license's terms, clock and (floating) leases, as validation sees them. */
+interface BoundFacts extends PolicyFacts {
+  clockStartedAt: string | null;
+}
+
+/** The read part of validation: a verdict already (an unknown key), or the facts to judge. */
+type ReadOutcome =
+  | { verdict: ValidationResult; instance: Instance | undefined }
+  | { facts: LicenseFacts; instance: Instance | undefined };
+
+/** What the read part of validation learned about a recognized license. */
+interface LicenseFacts {
+  license: LicenseRecord;
+  product: Product | undefined;
+  requested: { id: number | null; ref: string } | undefined;
+  activated: boolean;
+  bound: BoundFacts | undefined;
+}
+
+/** The asking instance's lease of a floating license, and how many leases are alive. */
+async function leasesSeenBy(
+  db: Executor,
+  licenseId: string,
+  instanceId: string,
+  terms: PolicyTerms,
+  now: Date,
+): Promise<{ lease: LeaseRecord | undefined; liveLeases: number }> {
+  const held = await leasesOf(db, licenseId);
+  return {
+    lease: held.find((lease) => lease.instanceId === instanceId),
+    liveLeases: held.filter((lease) => leaseAlive(lease, terms, now)).length,
   };
 }
 

@@ -186,18 +186,39 @@ export async function findLicense(
   return row && toRecord(row);
 }
 
+/** A license's binding to a policy, as validation reads it with the license. */
+export interface BoundPolicy {
+  policyId: string;
+  /** JSON of the license's overrides. */
+  overrides: string;
+  clockStartedAt: string | null;
+}
+
 /**
- * The license of a key and whether it is activated on an instance, in one query: what
- * validation needs on every call.
+ * The license of a key, whether it is activated on an instance, and its policy binding, in one
+ * query: what validation needs on every call.
  */
 export async function findLicenseForValidation(
   db: Executor,
   key: string,
   instanceId: string | null,
-): Promise<{ license: LicenseRecord; activatedOnInstance: boolean } | undefined> {
+): Promise<
+  { license: LicenseRecord; activatedOnInstance: boolean; policy: BoundPolicy | null } | undefined
+> {
   const [row] = await licenseForValidation(db, [instanceId ?? '', key]);
   if (row === undefined) return undefined;
-  return { license: toRecord(row), activatedOnInstance: row.activated_here > 0 };
+  return {
+    license: toRecord(row),
+    activatedOnInstance: row.activated_here > 0,
+    policy:
+      row.bound_policy_id === null
+        ? null
+        : {
+            policyId: row.bound_policy_id,
+            overrides: row.bound_overrides ?? '{}',
+            clockStartedAt: row.bound_clock_started_at,
+          },
+  };
 }
 
 /** Parameters: the instance id ('' for none), then the key. */
@@ -208,6 +229,12 @@ const licenseForValidation = preparedQuery((db) =>
         'activated_here',
       ),
     )
+    .leftJoin('license_policies as lp', 'lp.license_id', 'licenses.id')
+    .select([
+      'lp.policy_id as bound_policy_id',
+      'lp.overrides as bound_overrides',
+      'lp.clock_started_at as bound_clock_started_at',
+    ])
     .where('key', '=', ''),
 );
 

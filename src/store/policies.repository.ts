@@ -97,6 +97,8 @@ export async function countLicensesOfPolicy(db: Executor, policyId: string): Pro
 export interface PolicyBinding {
   policyId: string;
   overrides: PolicyOverrides;
+  /** When the term's clock started; null while it waits for a first activation or validation. */
+  clockStartedAt: string | null;
 }
 
 export async function findBinding(
@@ -105,24 +107,68 @@ export async function findBinding(
 ): Promise<PolicyBinding | undefined> {
   const row = await db
     .selectFrom('license_policies')
-    .select(['policy_id', 'overrides'])
+    .select(['policy_id', 'overrides', 'clock_started_at'])
     .where('license_id', '=', licenseId)
     .executeTakeFirst();
   return row === undefined
     ? undefined
-    : { policyId: row.policy_id, overrides: JSON.parse(row.overrides) as PolicyOverrides };
+    : {
+        policyId: row.policy_id,
+        overrides: JSON.parse(row.overrides) as PolicyOverrides,
+        clockStartedAt: row.clock_started_at,
+      };
 }
 
 /** Binds a license to a policy (or changes its binding): one row per license. */
 export async function bindPolicy(db: Executor, licenseId: string, binding: PolicyBinding) {
   const overrides = JSON.stringify(binding.overrides);
+  const values = {
+    policy_id: binding.policyId,
+    overrides,
+    clock_started_at: binding.clockStartedAt,
+  };
   await db
     .insertInto('license_policies')
-    .values({ license_id: licenseId, policy_id: binding.policyId, overrides })
-    .onConflict((conflict) =>
-      conflict.column('license_id').doUpdateSet({ policy_id: binding.policyId, overrides }),
-    )
+    .values({ license_id: licenseId, ...values })
+    .onConflict((conflict) => conflict.column('license_id').doUpdateSet(values))
     .execute();
+}
+
+/**
+ * Starts a waiting clock: true for the one caller that set it (concurrent first validations in
+ * several processes start it once).
+ */
+export async function startClock(db: Executor, licenseId: string, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable('license_policies')
+    .set({ clock_started_at: at })
+    .where('license_id', '=', licenseId)
+    .where('clock_started_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** The licenses bound to a policy with their bindings, a page at a time (keyset on license id). */
+export async function bindingsOfPolicy(
+  db: Executor,
+  policyId: string,
+  after: string | null,
+  limit: number,
+): Promise<(PolicyBinding & { licenseId: string })[]> {
+  let query = db
+    .selectFrom('license_policies')
+    .select(['license_id', 'policy_id', 'overrides', 'clock_started_at'])
+    .where('policy_id', '=', policyId)
+    .orderBy('license_id')
+    .limit(limit);
+  if (after !== null) query = query.where('license_id', '>', after);
+  const rows = await query.execute();
+  return rows.map((row) => ({
+    licenseId: row.license_id,
+    policyId: row.policy_id,
+    overrides: JSON.parse(row.overrides) as PolicyOverrides,
+    clockStartedAt: row.clock_started_at,
+  }));
 }
 
 export async function unbindPolicy(db: Executor, licenseId: string): Promise<boolean> {
@@ -164,6 +210,21 @@ export async function leasesOf(db: Executor, licenseId: string): Promise<LeaseRe
     .orderBy('id')
     .execute();
   return rows.map(toLease);
+}
+
+/** The lease an instance holds on a license, dead or alive. */
+export async function leaseOfInstance(
+  db: Executor,
+  licenseId: string,
+  instanceId: string,
+): Promise<LeaseRecord | undefined> {
+  const row = await db
+    .selectFrom('leases')
+    .selectAll()
+    .where('license_id', '=', licenseId)
+    .where('instance_id', '=', instanceId)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toLease(row);
 }
 
 export async function findLease(

@@ -41,6 +41,7 @@ export interface Database {
   policies: PoliciesTable;
   license_policies: LicensePoliciesTable;
   leases: LeasesTable;
+  rate_counters: RateCountersTable;
 }
 
 export interface AccountsTable {
@@ -511,6 +512,15 @@ export interface LicensePoliciesTable {
   policy_id: string;
   /** JSON of the license's own overrides of its policy's terms. */
   overrides: string;
+  /** When the term's clock started, for policies that start it on first activation or validation. */
+  clock_started_at: string | null;
+}
+
+/** Hits of one rate-limit bucket (`<license>:<action>`) in one fixed window (ms since the epoch). */
+export interface RateCountersTable {
+  bucket: string;
+  window_start: number;
+  hits: number;
 }
 
 /** One row per live (or not yet reclaimed) floating lease: one per license and instance. */

@@ -54,6 +54,7 @@ export const TABLES_IN_ORDER: readonly TableName[] = [
   'policies',
   'license_policies',
   'leases',
+  'rate_counters',
 ];
 
 /** Auto-increment keys: after an import PostgreSQL's sequences must move past the imported keys. */

@@ -14,12 +14,11 @@ import {
   complianceLevel,
   licenseResourceId,
   licenseValidity,
-  validateLicense,
   type LicenseDates,
   type LicenseValidity,
   type ValidationCode,
-  type ValidationFacts,
 } from '../../src/domain/license.js';
+import { validateLicense, type ValidationFacts } from '../../src/domain/validation.js';
 
 const NOW = new Date('2026-11-23T12:00:00.000Z');
 const DAY = 86_400_000;

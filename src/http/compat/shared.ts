@@ -1,7 +1,7 @@
 // Helpers every compatibility facade needs: its 405/404 and error answers, paging, the calling instance.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HTTPMethod } from 'find-my-way';
-import { DomainError, Unauthenticated, type FieldIssue } from '../../domain/errors.js';
+import { DomainError, RateLimited, Unauthenticated, type FieldIssue } from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Instance } from '../../domain/instance.js';
 import { LoginThrottled } from '../../domain/user.js';
@@ -79,10 +79,10 @@ export interface FacadeErrorAnswers {
   /** Anything unexpected; already logged with its stack. */
   internal(reply: FastifyReply): FastifyReply;
   /**
-   * Too many failed logins (429, `Retry-After` already set). Absent: `client` with status 429,
-   * for surfaces that have no login.
+   * Too many failed logins, or a license's rate limit used up (429, `Retry-After` already set).
+   * Absent: `client` with status 429.
    */
-  throttled?(reply: FastifyReply, error: LoginThrottled): FastifyReply;
+  throttled?(reply: FastifyReply, error: LoginThrottled | RateLimited): FastifyReply;
 }
 
 /**
@@ -96,6 +96,13 @@ export function facadeErrorHandler(answers: FacadeErrorAnswers) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     if (error instanceof LoginThrottled) {
       request.log.info({ retryAfter: error.retryAfterSeconds }, 'login throttled');
+      void reply.header('retry-after', String(error.retryAfterSeconds));
+      return answers.throttled === undefined
+        ? answers.client(reply, 429, error)
+        : answers.throttled(reply, error);
+    }
+    if (error instanceof RateLimited) {
+      request.log.info({ retryAfter: error.retryAfterSeconds }, error.message);
       void reply.header('retry-after', String(error.retryAfterSeconds));
       return answers.throttled === undefined
         ? answers.client(reply, 429, error)

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
-import { DomainError, Unauthenticated } from '../../domain/errors.js';
+import { DomainError, RateLimited, Unauthenticated } from '../../domain/errors.js';
 import { problem, problemForDomainError, sendProblem, type ProblemSlug } from '../problems.js';
 import { issuesFromValidation } from '../validation.js';
 
@@ -99,6 +99,7 @@ export function handleError(
   }
   if (error instanceof DomainError) {
     request.log.info({ code: error.code, issues: error.issues }, error.message);
+    if (error instanceof RateLimited) reply.header('retry-after', String(error.retryAfterSeconds));
     return sendProblem(reply, problemForDomainError(error, request.id));
   }
   if (error.validation) {

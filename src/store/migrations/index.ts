@@ -13,6 +13,7 @@ import * as activationsByLicense from './0011_activations_by_license.js';
 import * as users from './0012_users.js';
 import * as policies from './0013_policies.js';
 import * as licenseListIndexes from './0014_license_list_indexes.js';
+import * as policyClockRateLimits from './0015_policy_clock_rate_limits.js';
 
 /** Every migration, in order. Names are permanent: never rename or reorder one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012_users': users,
   '0013_policies': policies,
   '0014_license_list_indexes': licenseListIndexes,
+  '0015_policy_clock_rate_limits': policyClockRateLimits,
 };

@@ -101,6 +101,8 @@ const PROBLEM_FOR_CODE: Record<DomainErrorCode, AstraProblemName> = {
   IN_USE: 'conflict',
   SEAT_LIMIT: 'conflict',
   NOT_USABLE: 'conflict',
+  // Never read: facadeErrorHandler answers a rate limit first, as a 429 through `client`.
+  RATE_LIMITED: 'conflict',
 };
 
 /** The account of the path is unknown or outside the token: the collection does not exist. */

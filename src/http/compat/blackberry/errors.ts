@@ -35,6 +35,7 @@ export const BLACKBERRY_ERRORS: Record<DomainErrorCode, Failure> = {
   IN_USE: { status: 409, code: 'CONFLICT' },
   SEAT_LIMIT: { status: 409, code: 'CONFLICT' },
   NOT_USABLE: { status: 409, code: 'CONFLICT' },
+  RATE_LIMITED: { status: 429, code: 'TOO_MANY_REQUESTS' },
 };
 
 export function sendBlackBerryError(

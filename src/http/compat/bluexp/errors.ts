@@ -15,6 +15,7 @@ const DOMAIN_ERRORS: Record<DomainErrorCode, { status: number; code: string }> =
   IN_USE: { status: 400, code: 'BAD_REQUEST' },
   SEAT_LIMIT: { status: 400, code: 'BAD_REQUEST' },
   NOT_USABLE: { status: 400, code: 'BAD_REQUEST' },
+  RATE_LIMITED: { status: 429, code: 'TOO_MANY_REQUESTS' },
 };
 
 function send(
@@ -53,6 +54,8 @@ export const handleBlueXpError = facadeErrorHandler({
   // Malformed JSON, wrong media type, body too large: the input could not be parsed.
   client: (reply, _status, error) =>
     send(reply, 400, { code: 'BAD_REQUEST', message: error.message }),
+  throttled: (reply, error) =>
+    send(reply, 429, { code: 'TOO_MANY_REQUESTS', message: error.message }),
   internal: (reply) =>
     send(reply, 500, {
       code: 'PROCESSING_ERROR',

@@ -35,6 +35,7 @@ export const HP_ERRORS: Record<DomainErrorCode, HpFailure> = {
   IN_USE: { status: 400, error: 'IllegalStateException' },
   SEAT_LIMIT: { status: 400, error: 'IllegalStateException' },
   NOT_USABLE: { status: 400, error: 'IllegalStateException' },
+  RATE_LIMITED: { status: 429, error: 'TooManyRequestsException' },
 };
 
 /** Sends `{"error", "message"}` as `application/json`, exactly (HP clients compare the string). */

@@ -20,6 +20,7 @@ const DOMAIN_ERRORS: Record<DomainErrorCode, { status: number; id: string }> = {
   IN_USE: { status: 400, id: 'BAD_REQUEST' },
   SEAT_LIMIT: { status: 400, id: 'BAD_REQUEST' },
   NOT_USABLE: { status: 400, id: 'BAD_REQUEST' },
+  RATE_LIMITED: { status: 429, id: 'TOO_MANY_REQUESTS' },
 };
 
 function send(reply: FastifyReply, status: number, body: NpError): FastifyReply {

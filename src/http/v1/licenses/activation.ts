@@ -21,7 +21,7 @@ export function activationRoutes(app: App, { services, clock }: RouteDeps): void
         tags: ['licenses'],
         summary: 'Activate a license on an instance',
         description:
-          'Takes a seat (201); activating the same instance again changes nothing (200). 409 when every seat is taken.',
+          "Takes a seat (201); activating the same instance again changes nothing (200). A seat past the limit, within the policy's overage allowance, answers 201 with `Entitle-Code: OVERAGE` (and a `usage.overage` event); 409 when every seat and the allowance are taken; 429 past the license's activation rate limit.",
         params: LicenseParams,
         body: InstanceBody,
         response: {
@@ -33,16 +33,18 @@ export function activationRoutes(app: App, { services, clock }: RouteDeps): void
             'not-found',
             'seat-limit-reached',
             'license-not-usable',
+            'rate-limited',
           ),
         },
       },
     },
     async (request, reply) => {
-      const { license, created } = await services.licenses.activate(
+      const { license, created, outcome } = await services.licenses.activate(
         contextOf(request, clock),
         request.params.license,
         request.body.instance,
       );
+      if (outcome !== null) void reply.header('entitle-code', outcome);
       return reply.code(created ? 201 : 200).send(license);
     },
   );
@@ -59,7 +61,7 @@ export function activationRoutes(app: App, { services, clock }: RouteDeps): void
         body: OptionalInstanceBody,
         response: {
           200: LicenseSchema,
-          ...bodyProblems('invalid-params', 'forbidden', 'not-found', 'conflict'),
+          ...bodyProblems('invalid-params', 'forbidden', 'not-found', 'conflict', 'rate-limited'),
         },
       },
     },

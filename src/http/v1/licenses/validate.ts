@@ -16,7 +16,7 @@ export function validateRoutes(app: App, { services, clock }: RouteDeps): void {
         description:
           'A verdict, not an error: a wrong or unknown key answers 200 with valid=false and a code (VALID, IN_GRACE, EXPIRED, NOT_YET_VALID, SUSPENDED, REVOKED, NOT_ACTIVATED, SEATS_EXHAUSTED, FINGERPRINT_MISMATCH, PRODUCT_MISMATCH, FEATURE_NOT_LICENSED, UNKNOWN_KEY, BAD_FORMAT).',
         body: ValidateRequestSchema,
-        response: { 200: VerdictSchema, ...bodyProblems('forbidden', 'not-found') },
+        response: { 200: VerdictSchema, ...bodyProblems('forbidden', 'not-found', 'rate-limited') },
       },
     },
     (request) => services.validation.validate(contextOf(request, clock), request.body),

@@ -203,6 +203,12 @@ function licensePolicyRoutes(app: App, { services, clock }: RouteDeps): void {
               Type.Literal('OVERAGE'),
               Type.Literal('RENEWED'),
             ]),
+            certificate: Type.Optional(
+              Type.String({
+                description:
+                  'With `borrow`: a license certificate (docs/certificates.md) bound to the instance, with a `lease` claim, expiring with the lease.',
+              }),
+            ),
           }),
           ...bodyProblems(
             'forbidden',
@@ -210,6 +216,7 @@ function licensePolicyRoutes(app: App, { services, clock }: RouteDeps): void {
             'conflict',
             'seat-limit-reached',
             'license-not-usable',
+            'rate-limited',
           ),
         },
       },

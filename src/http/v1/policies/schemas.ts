@@ -48,6 +48,12 @@ export const CheckOutSchema = Type.Object(
         description: "At most the policy's leaseSeconds (the default).",
       }),
     ),
+    borrow: Type.Optional(
+      Type.Boolean({
+        description:
+          'Borrow the lease for offline use: the answer carries a signed certificate valid until the lease ends.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
