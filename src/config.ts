@@ -21,6 +21,8 @@ export interface Config {
   usageRetentionDays: number;
   /** Whether `serve` runs the scheduled jobs in-process (`--no-jobs` / ENTITLE_JOBS=false). */
   jobs: boolean;
+  /** API requests per minute per token (or address); 0: no API-wide limit. */
+  rateLimitPerMinute: number;
 }
 
 export interface TokenConfig {
@@ -35,6 +37,9 @@ export interface TokenConfig {
   /** An external issuer's JWKS URL: tokens are verified against it and cannot be minted here. */
   jwksUrl?: string | undefined;
 }
+
+/** 100 requests a second per token, sustained over a minute: far above any honest client. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -57,6 +62,7 @@ export const ENVIRONMENT = {
   licenseKeySecretFile: 'ENTITLE_LICENSE_KEY_SECRET_FILE',
   usageRetentionDays: 'ENTITLE_USAGE_RETENTION_DAYS',
   jobs: 'ENTITLE_JOBS',
+  rateLimitPerMinute: 'ENTITLE_RATE_LIMIT',
 } as const;
 
 export type ConfigOverrides = Partial<Record<keyof typeof ENVIRONMENT, string | undefined>>;
@@ -94,6 +100,12 @@ export function loadConfig(
     databasePoolSize: integer('database pool size', pick('databasePoolSize') ?? '10', 1, 1000),
     logLevel: logLevel as LogLevel,
     bodyLimitBytes: integer('body limit', pick('bodyLimitBytes') ?? '1048576', 1024, 1 << 30),
+    rateLimitPerMinute: integer(
+      'rate limit per minute',
+      pick('rateLimitPerMinute') ?? String(DEFAULT_RATE_LIMIT_PER_MINUTE),
+      0,
+      100_000_000,
+    ),
     licenseKeySecretFile: resolve(pick('licenseKeySecretFile') ?? `${dataDir}/license-key-secret`),
     usageRetentionDays: integer(
       'usage retention days',

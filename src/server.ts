@@ -56,6 +56,10 @@ export async function startServer(
     },
     bodyLimitBytes: config.bodyLimitBytes,
     version: VERSION,
+    rateLimit:
+      config.rateLimitPerMinute === 0
+        ? undefined
+        : { max: config.rateLimitPerMinute, windowMs: 60_000 },
   });
   const url = await app.listen({ port: config.port, host: config.host });
   app.log.info(

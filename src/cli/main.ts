@@ -60,6 +60,7 @@ interface ServeFlags extends StoreFlags {
   logLevel?: string;
   /** false with --no-jobs. */
   jobs?: boolean;
+  rateLimit?: string;
 }
 
 function overridesOf(flags: ServeFlags): ConfigOverrides {
@@ -74,6 +75,7 @@ function overridesOf(flags: ServeFlags): ConfigOverrides {
     host: flags.host,
     logLevel: flags.logLevel,
     jobs: flags.jobs === false ? 'false' : undefined,
+    rateLimitPerMinute: flags.rateLimit,
   };
 }
 
@@ -84,7 +86,11 @@ storeOptions(
     .option('--port <port>', 'TCP port (ENTITLE_PORT, default 8080)')
     .option('--host <host>', 'listen address (ENTITLE_HOST, default 0.0.0.0)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (ENTITLE_LOG_LEVEL)')
-    .option('--no-jobs', 'do not run the scheduled jobs here (ENTITLE_JOBS=false)'),
+    .option('--no-jobs', 'do not run the scheduled jobs here (ENTITLE_JOBS=false)')
+    .option(
+      '--rate-limit <n>',
+      'API requests per minute per token or address, 0 for none (ENTITLE_RATE_LIMIT, default 6000)',
+    ),
 ).action(async (flags: ServeFlags) => {
   // Loaded only to serve: the other commands start faster without the HTTP stack.
   const { startServer } = await import('../server.js');

@@ -1,17 +1,18 @@
 import { Type, type Static } from 'typebox';
 import { AccountId } from './account.js';
 import { KEY_SCHEMES } from './license-key.js';
+import { LICENSE_TERMS, type LicenseTerm } from './license-term.js';
+import { PolicyOverridesSchema } from './policy.js';
+
+export { LICENSE_TERMS, type LicenseTerm };
 
 /** What a license licenses (BlueXP): a node, capacity, a data service, or a feature. */
 export const LICENSE_KINDS = ['node', 'capacity', 'data-service', 'feature'] as const;
-/** How long it lasts: HP's `license_type` and BlackBerry's `licenseInfo.type`. */
-export const LICENSE_TERMS = ['PERPETUAL', 'SUBSCRIPTION', 'TRIAL', 'DEMO'] as const;
 /** Administrative states an operator or the lifecycle sets; `expired` is derived, never stored. */
 export const LICENSE_STATES = ['active', 'inactive', 'invalid', 'revoked', 'suspended'] as const;
 export const LICENSE_STATUSES = [...LICENSE_STATES, 'expired'] as const;
 
 export type LicenseKind = (typeof LICENSE_KINDS)[number];
-export type LicenseTerm = (typeof LICENSE_TERMS)[number];
 export type LicenseState = (typeof LICENSE_STATES)[number];
 export type LicenseStatus = (typeof LICENSE_STATUSES)[number];
 
@@ -227,6 +228,14 @@ const issueFields = {
   orderId: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
   sku: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
   labels: Type.Optional(Labels),
+  policy: Type.Optional(
+    Type.String({
+      pattern: '^pol_[0-9a-f]{16}$',
+      description:
+        "Issue from this policy (of the license's product, which it defaults to): term, grace, seats, features and the expiry come from its terms.",
+    }),
+  ),
+  policyOverrides: Type.Optional(PolicyOverridesSchema),
 };
 
 export const LicenseIssueSchema = Type.Object(issueFields, { additionalProperties: false });

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { LICENSE_TERMS } from './license.js';
+import { LICENSE_TERMS } from './license-term.js';
 
 /**
  * Policies: the template a license is issued from (term, clock start, renewal, what expiry does,
@@ -479,6 +479,23 @@ export function heartbeat(
       expiresAt: new Date(extended).toISOString(),
     },
   };
+}
+
+/**
+ * Whether an activated (not floating) instance is dead under its license's terms: they ask for a
+ * heartbeat, say a dead instance is deactivated, and it has been quiet past the heartbeat window.
+ */
+export function deadInstanceToDeactivate(
+  terms: Pick<PolicyTerms, 'heartbeatSeconds' | 'floating' | 'deadInstance'>,
+  lastSeenAt: string,
+  now: Date,
+): boolean {
+  if (terms.heartbeatSeconds === null || terms.floating || terms.deadInstance !== 'DEACTIVATE') {
+    return false;
+  }
+  return (
+    now.getTime() >= heartbeatDeadline({ lastHeartbeatAt: lastSeenAt }, terms.heartbeatSeconds)
+  );
 }
 
 /** Leases a reclaim pass frees at `now`: every one no longer alive. */

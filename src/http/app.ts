@@ -51,6 +51,7 @@ import { webhookRoutes } from './v1/webhooks/index.js';
 import { userRoutes } from './v1/users/index.js';
 import { policyRoutes } from './v1/policies/index.js';
 import { registerAstra } from './compat/astra/index.js';
+import { registerApiRateLimit, type ApiRateLimit } from './plugins/rate-limit.js';
 
 export interface AppOptions {
   services: Services;
@@ -58,6 +59,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   bodyLimitBytes?: number;
   version?: string;
+  /** Requests per window per token or address; absent: no API-wide limit (tests, benchmarks). */
+  rateLimit?: ApiRateLimit | undefined;
 }
 
 /** Builds the whole HTTP server, ready to `listen` or to `inject` in tests. */
@@ -96,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(openApiPlugin, { version: options.version ?? '0.0.0' });
   await app.register(metricsPlugin, { store: options.services.store });
   await app.register(authPlugin, { tokens: options.services.tokens, clock: options.clock });
+  if (options.rateLimit !== undefined) await registerApiRateLimit(app, options.rateLimit);
 
   healthRoutes(app, deps);
   accountRoutes(app, deps);

@@ -99,6 +99,7 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
     webhooks: webhookService(store),
     policies: policyService(store, {
       certify: licenses.certificateWithin,
+      deactivate: licenses.deactivateWithin,
       onChange: () => {
         policyTerms.clear();
       },

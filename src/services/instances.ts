@@ -23,6 +23,7 @@ import {
   insertInstance,
   instancesCollection,
   listInstances,
+  touchInstance,
   updateInstance,
 } from '../store/instances.repository.js';
 import type { Page } from '../store/list.js';
@@ -99,6 +100,21 @@ export function instanceService(store: Store) {
 
     get(ctx: ServiceContext, id: string): Promise<Instance> {
       return store.read((db) => visibleInstance(db, ctx.principal, id));
+    },
+
+    /**
+     * A sign of life: the instance is seen now. Licenses whose policy asks for heartbeats keep
+     * their activation here while the beats come (validations count as beats too).
+     */
+    async heartbeat(ctx: ServiceContext, id: string): Promise<Instance> {
+      requireRole(ctx.principal, ['operator', 'admin', 'service', 'instance']);
+      assertActsFor(ctx.principal, id);
+      const at = ctx.clock.now().toISOString();
+      return store.transaction('instance.heartbeat', async (tx) => {
+        const instance = await visibleInstance(tx, ctx.principal, id);
+        await touchInstance(tx, id, at, at);
+        return { ...instance, lastSeenAt: at };
+      });
     },
 
     async update(ctx: ServiceContext, id: string, patch: InstancePatch): Promise<Instance> {

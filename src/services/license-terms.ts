@@ -157,6 +157,7 @@ export async function bindLicense(
   policy: Policy,
   overrides: PolicyOverrides,
   prefix = '',
+  overridesField = 'overrides',
 ): Promise<{ license: LicenseRecord; terms: PolicyTerms }> {
   if (policy.productId !== license.productId) {
     throw new InvalidFields([
@@ -169,7 +170,7 @@ export async function bindLicense(
   const terms = effectiveTerms(termsOf(policy), overrides);
   const issues = checkTerms(terms).map((issue) => ({
     ...issue,
-    name: `${prefix}overrides.${issue.name}`,
+    name: `${prefix}${overridesField}.${issue.name}`,
   }));
   if (issues.length > 0) throw new InvalidFields(issues);
   const before = await findBinding(tx, license.id);

@@ -14,7 +14,15 @@ import {
   type LicensePatch,
 } from '../domain/license.js';
 import { generateNativeKey, recognizeKey } from '../domain/license-key.js';
-import { nextSeat, seatCeiling } from '../domain/policy.js';
+import {
+  clockStartAtBinding,
+  effectiveTerms,
+  nextSeat,
+  seatCeiling,
+  termedFields,
+  termsOf,
+  type Policy,
+} from '../domain/policy.js';
 import type { CertificateClaims } from '../domain/certificate.js';
 import type { Product } from '../domain/product.js';
 import { accountScope, requireRole, type Principal } from '../domain/principal.js';
@@ -38,12 +46,14 @@ import {
   type LicenseRef,
 } from '../store/licenses.repository.js';
 import type { Page } from '../store/list.js';
+import { findPolicy } from '../store/policies.repository.js';
 import { findProduct } from '../store/products.repository.js';
 import { nextValue } from '../store/sequences.repository.js';
 import { recordChange } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { assertActsFor, visibleInstance } from './instances.js';
 import {
+  bindLicense,
   boundTerms,
   countLicenseAction,
   recordOverage,
@@ -63,6 +73,39 @@ export interface LicenseServiceOptions {
   signCertificate(tx: Tx, claims: CertificateClaims, now: Date): Promise<string>;
   /** `iss` of certificates. */
   issuer: string;
+}
+
+/** Fields a policy decides: a license issued from one takes them from it, or its overrides. */
+const DECIDED_BY_POLICY = ['term', 'graceDays', 'seatLimit', 'expiresAt'] as const;
+
+/** The policy a license is issued from, if any: it must exist, and decide what it decides. */
+async function issuingPolicy(
+  tx: Tx,
+  input: LicenseIssue,
+  name: (suffix: string) => string,
+): Promise<Policy | undefined> {
+  if (input.policy === undefined) {
+    if (input.policyOverrides !== undefined) {
+      throw new InvalidFields([
+        { name: name('policyOverrides'), reason: 'overrides need a policy' },
+      ]);
+    }
+    return undefined;
+  }
+  const policy = await findPolicy(tx, input.policy);
+  if (policy === undefined) {
+    throw new InvalidFields([{ name: name('policy'), reason: `no such policy: ${input.policy}` }]);
+  }
+  const decided = DECIDED_BY_POLICY.filter((field) => input[field] !== undefined);
+  if (decided.length > 0) {
+    throw new InvalidFields(
+      decided.map((field) => ({
+        name: name(field),
+        reason: 'set by the policy; change it in policyOverrides',
+      })),
+    );
+  }
+  return policy;
 }
 
 /** Default and longest lifetime of a certificate: it must be refreshed, and stops with the license. */
@@ -257,6 +300,78 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
     };
     return options.signCertificate(tx, claims, now);
   }
+
+  /**
+   * The license once `ended` activations (on `instance`, or everywhere) have ended: seats freed,
+   * inactive with a signed deactivated key when none is left, and the event (with `reason` when
+   * the server, not a caller, ended them).
+   */
+  async function afterDeactivation(
+    tx: Tx,
+    ctx: ServiceContext,
+    license: LicenseRecord,
+    instance: { id: string; installId: number } | null,
+    ended: number,
+    reason: string | null,
+  ): Promise<LicenseRecord> {
+    const now = ctx.clock.now();
+    const at = now.toISOString();
+    const seatsUsed = license.seatsUsed - ended;
+    const inactive = seatsUsed === 0 && license.state === 'active';
+    const next: LicenseRecord = {
+      ...license,
+      seatsUsed,
+      updatedAt: at,
+      state: inactive ? 'inactive' : license.state,
+      deactivatedKey: inactive
+        ? await options.signDeactivation(
+            tx,
+            {
+              licenseId: license.id,
+              serialNumber: license.serialNumber,
+              instance:
+                instance === null ? null : { id: instance.id, installId: instance.installId },
+              deactivatedAt: at,
+            },
+            now,
+          )
+        : license.deactivatedKey,
+    };
+    await updateLicense(tx, next);
+    await recordChange(tx, ctx, {
+      type: 'license.deactivated',
+      accountId: license.accountId,
+      resourceType: 'license',
+      resourceId: license.id,
+      after: {
+        instanceId: instance?.id ?? null,
+        seatsUsed,
+        state: next.state,
+        ...(reason === null ? {} : { reason }),
+      },
+    });
+    return next;
+  }
+
+  /**
+   * Ends a license's activation on an instance inside the caller's transaction, for a reason the
+   * server has (a dead instance's heartbeat). False when it was not activated there.
+   */
+  async function deactivateWithin(
+    tx: Tx,
+    ctx: ServiceContext,
+    licenseId: string,
+    instance: { id: string; installId: number },
+    reason: string,
+  ): Promise<boolean> {
+    const license = await findLicense(tx, { id: licenseId });
+    if (license === undefined) return false;
+    const ended = await endActivations(tx, license.id, instance.id, ctx.clock.now().toISOString());
+    if (ended === 0) return false;
+    await afterDeactivation(tx, ctx, license, instance, ended, reason);
+    return true;
+  }
+
   async function build(
     tx: Tx,
     ctx: ServiceContext,
@@ -326,9 +441,21 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
     input: LicenseIssue,
     field = '',
   ): Promise<LicenseRecord> {
+    const name = (suffix: string) => (field === '' ? suffix : `${field}.${suffix}`);
+    const policy = await issuingPolicy(tx, input, name);
     let record: LicenseRecord;
     try {
-      record = await build(tx, ctx, input, field);
+      record = await build(
+        tx,
+        ctx,
+        policy === undefined ? input : { ...input, product: input.product ?? policy.productId },
+        field,
+      );
+      if (policy !== undefined) {
+        // The fields the policy decides are the new license's from the start.
+        const terms = effectiveTerms(termsOf(policy), input.policyOverrides ?? {});
+        record = { ...record, ...termedFields(terms, record, clockStartAtBinding(terms, record)) };
+      }
       await insertLicense(tx, record);
     } catch (error) {
       // In a batch, a taken key or serial is named by its item, like every other error of the batch.
@@ -347,7 +474,11 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
       resourceId: record.id,
       after: { ...record, key: undefined },
     });
-    return record;
+    if (policy === undefined) return record;
+    const prefix = field === '' ? '' : `${field}.`;
+    const overrides = input.policyOverrides ?? {};
+    return (await bindLicense(tx, ctx, record, policy, overrides, prefix, 'policyOverrides'))
+      .license;
   }
 
   async function issueIn(
@@ -367,6 +498,7 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
      */
     issueWithin: insertIssued,
     certificateWithin,
+    deactivateWithin,
 
     /** Issues one license (operators). A native key is generated unless one is registered. */
     issue(ctx: ServiceContext, input: LicenseIssue): Promise<License> {
@@ -513,35 +645,7 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
           const terms = (await boundTerms(tx, license.id))?.terms;
           await countLicenseAction(tx, license.id, 'deactivation', terms, now);
         }
-        const seatsUsed = license.seatsUsed - ended;
-        const inactive = seatsUsed === 0 && license.state === 'active';
-        const next: LicenseRecord = {
-          ...license,
-          seatsUsed,
-          updatedAt: at,
-          state: inactive ? 'inactive' : license.state,
-          deactivatedKey: inactive
-            ? await options.signDeactivation(
-                tx,
-                {
-                  licenseId: license.id,
-                  serialNumber: license.serialNumber,
-                  instance:
-                    instance === null ? null : { id: instance.id, installId: instance.installId },
-                  deactivatedAt: at,
-                },
-                now,
-              )
-            : license.deactivatedKey,
-        };
-        await updateLicense(tx, next);
-        await recordChange(tx, ctx, {
-          type: 'license.deactivated',
-          accountId: license.accountId,
-          resourceType: 'license',
-          resourceId: license.id,
-          after: { instanceId, seatsUsed, state: next.state },
-        });
+        const next = await afterDeactivation(tx, ctx, license, instance, ended, null);
         return withValidity(next, now);
       });
     },

@@ -7,15 +7,17 @@ import {
   LicenseNotUsable,
   NotFound,
 } from '../domain/errors.js';
-import { licenseValidity } from '../domain/license.js';
+import { licenseValidity, type License } from '../domain/license.js';
 import {
   DEFAULT_TERMS,
   checkOut,
   checkTerms,
+  deadInstanceToDeactivate,
   effectiveTerms,
   heartbeat,
   leaseAlive,
   reclaimable,
+  renewedExpiry,
   termsOf,
   type LeaseView,
   type LicensePolicy,
@@ -29,7 +31,7 @@ import { requireRole, type Principal } from '../domain/principal.js';
 import { parseListQuery, type RawListParams } from '../domain/query.js';
 import type { Executor, Store, Tx } from '../store/database.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/errors.js';
-import { findLicense, type LicenseRecord } from '../store/licenses.repository.js';
+import { findLicense, updateLicense, type LicenseRecord } from '../store/licenses.repository.js';
 import {
   bindingsOfPolicy,
   countLicensesOfPolicy,
@@ -41,6 +43,8 @@ import {
   insertPolicy,
   leasesOf,
   licensesWithStaleLeases,
+  quietActivations,
+  type QuietActivation,
   listPolicies,
   policiesCollection,
   saveLease,
@@ -62,7 +66,7 @@ import {
   startLicenseClock,
   type BoundTerms,
 } from './license-terms.js';
-import { ends, licenseRef, visibleLicense, type LicenseService } from './licenses.js';
+import { ends, licenseRef, visibleLicense, withValidity, type LicenseService } from './licenses.js';
 
 const MANAGERS = ['operator', 'admin'] as const;
 const LEASE_HOLDERS = ['operator', 'admin', 'service', 'instance'] as const;
@@ -139,6 +143,8 @@ async function visibleLease(
 export interface PolicyServiceOptions {
   /** Signs a borrowed lease's certificate (see licenseService.certificateWithin). */
   certify: LicenseService['certificateWithin'];
+  /** Ends an activation the server found dead (see licenseService.deactivateWithin). */
+  deactivate: LicenseService['deactivateWithin'];
   /** Called after a policy changes or is deleted (validation's policy cache). */
   onChange?: () => void;
 }
@@ -368,6 +374,43 @@ export function policyService(store: Store, options: PolicyServiceOptions) {
     },
 
     /**
+     * One more term for a policy-bound license: its policy's duration added to the expiry, or to
+     * now (`renewalBasis`); a license past its expiry is usable again at once.
+     */
+    async renew(ctx: ServiceContext, ref: string): Promise<License> {
+      requireRole(ctx.principal, MANAGERS);
+      const now = ctx.clock.now();
+      return store.transaction('license.renew', async (tx) => {
+        const license = await visibleLicense(tx, ctx.principal, licenseRef(ref), ref);
+        const bound = await boundTerms(tx, license.id);
+        if (bound === undefined) {
+          throw new Conflict(
+            `License '${license.id}' has no policy to renew by; change its expiresAt instead.`,
+          );
+        }
+        const expiresAt = renewedExpiry(bound.terms, license.expiresAt, now);
+        if (expiresAt === null) {
+          throw new Conflict(
+            license.expiresAt === null
+              ? `License '${license.id}' has no expiry to renew (a perpetual term, or a clock not started).`
+              : `License '${license.id}' has a perpetual term.`,
+          );
+        }
+        const next: LicenseRecord = { ...license, expiresAt, updatedAt: now.toISOString() };
+        await updateLicense(tx, next);
+        await recordChange(tx, ctx, {
+          type: 'license.renewed',
+          accountId: license.accountId,
+          resourceType: 'license',
+          resourceId: license.id,
+          before: { expiresAt: license.expiresAt },
+          after: { expiresAt, renewalBasis: bound.terms.renewalBasis },
+        });
+        return withValidity(next, now);
+      });
+    },
+
+    /**
      * Checks a floating license out to an instance. The license row is read first in the
      * transaction (locked on PostgreSQL, one writer on SQLite), so the count of live leases and
      * the new lease are atomic: N concurrent callers for the last seat get exactly one lease.
@@ -497,6 +540,41 @@ export function policyService(store: Store, options: PolicyServiceOptions) {
           )
           .map((lease) => leaseView(lease, terms, now));
       });
+    },
+
+    /**
+     * Deactivates instances whose heartbeat stopped, on licenses whose terms ask for heartbeats
+     * and deactivate dead instances (`deadInstance: DEACTIVATE`); their seats go to the next
+     * caller. An instance beats by validating or `POST /v1/instances/{id}/heartbeat`. One
+     * transaction per page; answers how many activations ended.
+     */
+    async deactivateDead(ctx: ServiceContext): Promise<number> {
+      requireRole(ctx.principal, ['operator']);
+      const now = ctx.clock.now();
+      const quietBefore = new Date(now.getTime() - SHORTEST_HEARTBEAT_WINDOW_MS).toISOString();
+      let after: { licenseId: string; instanceId: string } | null = null;
+      let ended = 0;
+      for (;;) {
+        const quiet: QuietActivation[] = await store.read((db) =>
+          quietActivations(db, quietBefore, after, RECLAIM_PAGE),
+        );
+        if (quiet.length === 0) return ended;
+        ended += await store.transaction('instance.dead', async (tx) => {
+          let count = 0;
+          for (const activation of quiet) {
+            const terms = (await boundTerms(tx, activation.licenseId))?.terms;
+            if (terms === undefined) continue;
+            if (!deadInstanceToDeactivate(terms, activation.lastSeenAt, now)) continue;
+            const instance = { id: activation.instanceId, installId: activation.installId };
+            if (await options.deactivate(tx, ctx, activation.licenseId, instance, 'HEARTBEAT_DEAD'))
+              count++;
+          }
+          return count;
+        });
+        const last = quiet.at(-1);
+        after =
+          last === undefined ? null : { licenseId: last.licenseId, instanceId: last.instanceId };
+      }
     },
 
     /**

@@ -49,6 +49,12 @@ export interface ValidationResult extends Verdict {
 /** Instances are marked seen at most this often: validation must not write on every call. */
 const SEEN_EVERY_MS = 60_000;
 
+/** How often a validation marks its instance seen: often enough to beat as its terms ask. */
+function seenEvery(terms: PolicyTerms | undefined): number {
+  const beat = terms?.heartbeatSeconds ?? null;
+  return beat === null ? SEEN_EVERY_MS : Math.min(SEEN_EVERY_MS, (beat * 1000) / 2);
+}
+
 /** "Am I licensed?": validation, is-licensed and the compliance level. The hot paths. */
 export function validationService(
   store: Store,
@@ -179,18 +185,14 @@ export function validationService(
           : await judge(ctx, result.facts, request, result.instance, now);
 
       const seen = result.instance?.lastSeenAt;
+      const every = seenEvery('facts' in result ? result.facts.bound?.terms : undefined);
       if (
         result.instance !== undefined &&
-        (seen === null || seen === undefined || now.getTime() - Date.parse(seen) >= SEEN_EVERY_MS)
+        (seen === null || seen === undefined || now.getTime() - Date.parse(seen) >= every)
       ) {
         const id = result.instance.id;
         await store.transaction('instance.seen', (tx) =>
-          touchInstance(
-            tx,
-            id,
-            now.toISOString(),
-            new Date(now.getTime() - SEEN_EVERY_MS).toISOString(),
-          ),
+          touchInstance(tx, id, now.toISOString(), new Date(now.getTime() - every).toISOString()),
         );
       }
       return verdict;

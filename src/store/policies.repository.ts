@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Lease, Policy, PolicyOverrides, PolicyTerms } from '../domain/policy.js';
 import type { CollectionSpec, ListQuery } from '../domain/query.js';
 import type { Executor } from './database.js';
@@ -293,4 +294,52 @@ export async function licensesWithStaleLeases(
   if (after !== null) query = query.where('license_id', '>', after);
   const rows = await query.orderBy('license_id').limit(limit).execute();
   return rows.map((row) => row.license_id);
+}
+
+/** A live activation of a policy-bound license and when its instance was last heard from. */
+export interface QuietActivation {
+  licenseId: string;
+  instanceId: string;
+  installId: number;
+  /** The instance's last sign of life since the activation (the activation itself at least). */
+  lastSeenAt: string;
+}
+
+/**
+ * Live activations of policy-bound licenses whose instance has been quiet since `quietBefore`
+ * (last seen, or activated, before it): the candidates a dead-instance pass decides with each
+ * license's own heartbeat. Keyset paged by (license, instance).
+ */
+export async function quietActivations(
+  db: Executor,
+  quietBefore: string,
+  after: { licenseId: string; instanceId: string } | null,
+  limit: number,
+): Promise<QuietActivation[]> {
+  const lastSeen = sql<string>`case when i.last_seen_at is null or i.last_seen_at < a.activated_at then a.activated_at else i.last_seen_at end`;
+  let query = db
+    .selectFrom('activations as a')
+    .innerJoin('license_policies as lp', 'lp.license_id', 'a.license_id')
+    .innerJoin('instances as i', 'i.id', 'a.instance_id')
+    .select(['a.license_id', 'a.instance_id', 'i.install_id', lastSeen.as('last_seen')])
+    .where('a.deactivated_at', 'is', null)
+    .where(lastSeen, '<', quietBefore);
+  if (after !== null) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('a.license_id', '>', after.licenseId),
+        eb.and([
+          eb('a.license_id', '=', after.licenseId),
+          eb('a.instance_id', '>', after.instanceId),
+        ]),
+      ]),
+    );
+  }
+  const rows = await query.orderBy('a.license_id').orderBy('a.instance_id').limit(limit).execute();
+  return rows.map((row) => ({
+    licenseId: row.license_id,
+    instanceId: row.instance_id,
+    installId: row.install_id,
+    lastSeenAt: row.last_seen,
+  }));
 }

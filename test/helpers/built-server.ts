@@ -34,7 +34,8 @@ export async function startBuiltServer(
   options: { args?: string[]; timeoutMs?: number; track?: (child: Child) => void } = {},
 ): Promise<BuiltServer> {
   const child = spawn(process.execPath, [CLI, 'serve', ...(options.args ?? [])], {
-    env,
+    // Load and crash tests drive the server, not the API-wide limiter: off unless `env` says.
+    env: { ENTITLE_RATE_LIMIT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   options.track?.(child);

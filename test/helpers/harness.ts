@@ -7,6 +7,7 @@ import type { TokenConfig } from '../../src/config.js';
 import { fixedClock } from '../../src/domain/clock.js';
 import { systemPrincipal, type Role } from '../../src/domain/principal.js';
 import { buildApp } from '../../src/http/app.js';
+import type { ApiRateLimit } from '../../src/http/plugins/rate-limit.js';
 import type { App } from '../../src/http/types.js';
 import { createServices, type ServiceOptions, type Services } from '../../src/services/index.js';
 import {
@@ -111,6 +112,8 @@ export async function createHarness(
     dialect?: 'sqlite' | 'postgres';
     /** Runs on the fresh, empty store before the harness writes anything (e.g. an import). */
     prepare?: (store: Store) => Promise<void>;
+    /** The API-wide rate limit (none unless given, as in `buildApp`). */
+    rateLimit?: ApiRateLimit;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'entitle-test-'));
@@ -129,7 +132,7 @@ export async function createHarness(
     keySecret: readOrCreateSecret(join(dir, 'license-key-secret')),
     ...options.services,
   });
-  const app = await buildApp({ services, clock });
+  const app = await buildApp({ services, clock, rateLimit: options.rateLimit });
   const system = { principal: systemPrincipal, requestId: null, clock };
 
   const token: Harness['token'] = async (role, accounts, extra = {}) =>

@@ -82,7 +82,7 @@ export interface FacadeErrorAnswers {
    * Too many failed logins, or a license's rate limit used up (429, `Retry-After` already set).
    * Absent: `client` with status 429.
    */
-  throttled?(reply: FastifyReply, error: LoginThrottled | RateLimited): FastifyReply;
+  throttled?(reply: FastifyReply, error: Error): FastifyReply;
 }
 
 /**
@@ -123,6 +123,10 @@ export function facadeErrorHandler(answers: FacadeErrorAnswers) {
       return answers.invalid(reply, issues, context === 'body' ? 'body' : 'params');
     }
     const status = error.statusCode ?? 500;
+    if (status === 429 && answers.throttled !== undefined) {
+      request.log.info({ code: error.code }, error.message);
+      return answers.throttled(reply, error);
+    }
     if (status >= 400 && status < 500) {
       const quotesBody = error.message.includes('JSON') || BODY_QUOTING_ERRORS.has(error.code);
       request.log.info({ code: error.code }, quotesBody ? 'malformed body' : error.message);

@@ -65,6 +65,21 @@ export function instanceRoutes(app: App, { services, clock }: RouteDeps): void {
     (request) => services.instances.get(contextOf(request, clock), request.params.instanceId),
   );
 
+  app.post(
+    '/v1/instances/:instanceId/heartbeat',
+    {
+      schema: {
+        tags: ['instances'],
+        summary: 'Report that an instance is alive',
+        description:
+          'Marks the instance seen now. A license whose policy sets `heartbeatSeconds` and `deadInstance: DEACTIVATE` is deactivated on an instance quiet for two intervals (validations count as heartbeats too). An instance token beats for itself.',
+        params: InstanceParams,
+        response: { 200: InstanceSchema, ...problems('invalid-params', 'forbidden', 'not-found') },
+      },
+    },
+    (request) => services.instances.heartbeat(contextOf(request, clock), request.params.instanceId),
+  );
+
   app.get(
     '/v1/instances/:instanceId/licenses',
     {

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { LicenseSchema } from '../../../domain/license.js';
 import {
   LeaseSchema,
   LicensePolicySchema,
@@ -183,6 +184,24 @@ function licensePolicyRoutes(app: App, { services, clock }: RouteDeps): void {
       await services.policies.unassign(contextOf(request, clock), request.params.licenseId);
       return reply.code(204).send(null);
     },
+  );
+
+  app.post(
+    '/v1/licenses/:licenseId/renew',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'Renew a policy-bound license for one more term',
+        description:
+          "Adds one term (`durationDays`) to the license's expiry, or to now, as its policy's `renewalBasis` says. 409 when the license has no policy, a perpetual term, or a clock that has not started.",
+        params: LicenseParams,
+        response: {
+          200: LicenseSchema,
+          ...problems('invalid-params', 'forbidden', 'not-found', 'conflict'),
+        },
+      },
+    },
+    (request) => services.policies.renew(contextOf(request, clock), request.params.licenseId),
   );
 
   app.post(
