@@ -11,6 +11,7 @@ import { IssueLicensePage } from './pages/IssueLicense';
 import { LicenseDetailPage } from './pages/LicenseDetail';
 import { LicensesPage } from './pages/Licenses';
 import { OverviewPage } from './pages/Overview';
+import { PoliciesPage, PolicyDetailPage, PolicyFormPage } from './pages/Policies';
 import { ProductsPage } from './pages/Products';
 import { SignInPage } from './pages/SignIn';
 import { SubscriptionDetailPage } from './pages/SubscriptionDetail';
@@ -24,6 +25,7 @@ const NAV: [string, string][] = [
   ['/subscriptions', 'Subscriptions'],
   ['/accounts', 'Accounts'],
   ['/products', 'Products'],
+  ['/policies', 'Policies'],
   ['/groups', 'Groups & orders'],
   ['/instances', 'Instances'],
   ['/webhooks', 'Webhooks'],
@@ -46,6 +48,11 @@ function Page({ path }: { path: string }) {
   if (path === '/accounts') return <AccountsPage />;
   if ((params = match('/accounts/:id', path))) return <AccountDetailPage id={params.id ?? ''} />;
   if (path === '/products') return <ProductsPage />;
+  if (path === '/policies') return <PoliciesPage />;
+  if (path === '/policies/new') return <PolicyFormPage key="new" />;
+  if ((params = match('/policies/:id/edit', path)))
+    return <PolicyFormPage key={params.id} id={params.id ?? ''} />;
+  if ((params = match('/policies/:id', path))) return <PolicyDetailPage id={params.id ?? ''} />;
   if (path === '/groups') return <GroupsPage />;
   if (path === '/instances') return <InstancesPage />;
   if ((params = match('/instances/:id', path))) return <InstanceDetailPage id={params.id ?? ''} />;

@@ -59,6 +59,8 @@ export interface License {
   orderId: string | null;
   sku: string | null;
   labels: Record<string, string>;
+  /** The policy it is bound to (servers before issue 12 do not send it). */
+  policyId?: string | null;
   validity: {
     status: LicenseStatus;
     valid: boolean;
@@ -273,4 +275,59 @@ export interface Delivery {
 export interface InstallResult {
   key: string;
   result: string;
+}
+
+/** A policy's terms (docs/policies.md), which a license bound to it may override. */
+export interface PolicyTerms {
+  durationDays: number | null;
+  term: 'PERPETUAL' | 'SUBSCRIPTION' | 'TRIAL' | 'DEMO';
+  clockStarts: 'ISSUE' | 'FIRST_ACTIVATION' | 'FIRST_VALIDATION';
+  renewalBasis: 'FROM_EXPIRY' | 'FROM_NOW';
+  expirationBehaviour: 'RESTRICT' | 'MAINTAIN' | 'ALLOW';
+  graceDays: number;
+  seatLimit: number | null;
+  nodeLocked: boolean;
+  fingerprintMatching: 'ANY' | 'MOST' | 'ALL';
+  floating: boolean;
+  leaseSeconds: number;
+  heartbeatSeconds: number | null;
+  deadInstance: 'DEACTIVATE' | 'KEEP';
+  overage: 'NONE' | '1.25X' | '1.5X' | '2X' | 'UNLIMITED';
+  features: string[];
+  metrics: { metricId: number; quantity: number }[];
+  requiredScopes: ('product' | 'instance' | 'fingerprint' | 'feature')[];
+  rateLimits: {
+    activationsPerHour: number;
+    deactivationsPerHour: number;
+    validationsPerMinute: number;
+  };
+}
+
+export interface Policy extends PolicyTerms {
+  id: string;
+  productId: number;
+  name: string;
+  description: string;
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A license's binding to its policy, and the terms it lives by. */
+export interface LicensePolicy {
+  licenseId: string;
+  policyId: string;
+  overrides: Partial<PolicyTerms>;
+  terms: PolicyTerms;
+}
+
+/** A floating lease; `alive` is the server's word at the time of the answer. */
+export interface Lease {
+  id: string;
+  licenseId: string;
+  instanceId: string;
+  expiresAt: string;
+  lastHeartbeatAt: string;
+  createdAt: string;
+  alive: boolean;
 }

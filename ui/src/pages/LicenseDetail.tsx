@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { get, quote, request, type Page } from '../api';
 import {
   Badge,
@@ -13,6 +14,7 @@ import { useAction, useApi } from '../hooks';
 import { Link } from '../router';
 import { useSession } from '../session';
 import type { Activation, AuditEvent, License } from '../types';
+import { LicensePolicyPanel } from './PoliciesLicense';
 
 const EVENT_COLUMNS: Column<AuditEvent>[] = [
   { key: 'at', label: 'When', render: (e) => dateTime(e.at) },
@@ -206,6 +208,21 @@ export function LicenseDetailPage({ id }: { id: string }) {
               'Seats',
               `${String(l.seatsUsed)} used of ${l.seatLimit === null ? 'unlimited' : String(l.seatLimit)}`,
             ],
+            // Servers before issue 12 do not say; the policy section below finds out.
+            ...(l.policyId === undefined
+              ? []
+              : ([
+                  [
+                    'Policy',
+                    l.policyId === null ? (
+                      '—'
+                    ) : (
+                      <Link key="p" to={`/policies/${l.policyId}`}>
+                        <code>{l.policyId}</code>
+                      </Link>
+                    ),
+                  ],
+                ] as [string, ReactNode][])),
             ['Deactivated key', l.deactivatedKey ?? '—'],
             ['Order', l.orderId ?? '—'],
             ['SKU', l.sku ?? '—'],
@@ -222,6 +239,8 @@ export function LicenseDetailPage({ id }: { id: string }) {
           ]}
         />
       </article>
+
+      <LicensePolicyPanel key={l.id} license={l} onChange={refresh} />
 
       <h2>Activations</h2>
       <ProblemView error={activations.error} />
