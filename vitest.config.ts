@@ -31,6 +31,8 @@ const shared = {
   environment: 'node',
   pool: 'forks',
   testTimeout: 20_000,
+  // A fresh server per test: on a loaded 2-core machine its start can outlast vitest's 10 s.
+  hookTimeout: 30_000,
 } as const;
 
 export default defineConfig({
