@@ -53,6 +53,8 @@ export function preparedQuery<Row>(build: (db: Executor) => Compilable<Row>) {
         `prepared query takes ${String(compiled.parameters.length)} parameters, got ${String(params.length)}`,
       );
     }
+    const direct = directStatements.get(db);
+    if (direct !== undefined) return direct(compiled.sql).all(...params) as Row[];
     const result = await db.executeQuery(CompiledQuery.raw(compiled.sql, [...params]));
     return result.rows as Row[];
   };
@@ -87,23 +89,53 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
 }
 
-/** Opens the embedded SQLite store: WAL journal, foreign keys enforced, busy timeout set. */
+/**
+ * Opens the embedded SQLite store: WAL journal, foreign keys enforced, busy timeout set. Writes
+ * (transactions) go through one connection; reads outside a transaction through a second,
+ * read-only one, which WAL lets run beside the writer and which sees every committed write. So a
+ * validation never queues behind an open transaction, and its prepared queries run on the
+ * reader's statements directly (`preparedQuery`).
+ */
 export function openSqliteStore(options: SqliteOptions): Store {
   // The database holds every customer's licenses: only the server's user may read it.
   mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+  const busyTimeout = `busy_timeout = ${String(options.busyTimeoutMs ?? 5000)}`;
   const connection = new SqliteDatabase(options.file);
   connection.pragma('journal_mode = WAL');
   connection.pragma('foreign_keys = ON');
-  connection.pragma(`busy_timeout = ${String(options.busyTimeoutMs ?? 5000)}`);
+  connection.pragma(busyTimeout);
   connection.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(connection) }),
   });
-  return createStore(db, 'sqlite', async (file) => {
-    mkdirSync(dirname(file), { recursive: true });
-    await connection.backup(file);
+  const reader = new SqliteDatabase(options.file, { readonly: true });
+  reader.pragma(busyTimeout);
+  const readerStatements = withStatementCache(reader);
+  const readDb = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: readerStatements }),
   });
+  directStatements.set(readDb, (sqlText) => readerStatements.prepare(sqlText));
+  return createStore(
+    db,
+    'sqlite',
+    async (file) => {
+      mkdirSync(dirname(file), { recursive: true });
+      await connection.backup(file);
+    },
+    readDb,
+  );
 }
+
+/** A prepared better-sqlite3 statement, as `preparedQuery` runs it on the read connection. */
+interface DirectStatement {
+  all(...params: unknown[]): unknown[];
+}
+
+/**
+ * Read connections whose statements a prepared query may run directly, synchronously: nothing
+ * else ever runs on them between two statements, so no transaction can be interleaved.
+ */
+const directStatements = new WeakMap<object, (sqlText: string) => DirectStatement>();
 
 export interface PostgresOptions {
   /** `postgres://user:password@host:port/database` (libpq parameters such as `sslmode` allowed). */
@@ -206,7 +238,7 @@ function isRetryable(error: unknown): boolean {
   return code === PG_DEADLOCK_DETECTED || code === PG_SERIALIZATION_FAILURE;
 }
 
-function createStore(db: Db, dialect: Dialect, backup: Store['backup']): Store {
+function createStore(db: Db, dialect: Dialect, backup: Store['backup'], readDb: Db = db): Store {
   const observers: TransactionObserver[] = [];
   let inFlight = 0;
   const runOnce = <T>(work: (tx: Tx) => Promise<T>) => db.transaction().execute(work);
@@ -245,7 +277,7 @@ function createStore(db: Db, dialect: Dialect, backup: Store['backup']): Store {
             work(db).catch((error: unknown) => {
               throw translateDriverError(error);
             })
-        : (work) => work(db),
+        : (work) => work(readDb),
     async migrate() {
       const migrator = new Migrator({
         db,
@@ -261,7 +293,10 @@ function createStore(db: Db, dialect: Dialect, backup: Store['backup']): Store {
       await sql`select 1`.execute(db);
     },
     backup,
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      if (readDb !== db) await readDb.destroy();
+    },
     observeTransactions(observer) {
       observers.push(observer);
     },
