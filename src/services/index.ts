@@ -60,9 +60,7 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
       ),
   });
   const catalog = productCache();
-  const products = productService(store, () => {
-    catalog.clear();
-  });
+  const products = productService(store, catalog);
   const policyTerms = policyCache();
   const tokens = tokenService(store, keys);
   const upstream = upstreamService(store, {

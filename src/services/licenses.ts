@@ -33,6 +33,7 @@ import {
   deleteLicense,
   endActivations,
   findLicense,
+  findLicenseOnInstance,
   insertActivation,
   insertLicense,
   licensesCollection,
@@ -532,6 +533,32 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
     },
 
     /** Finds a license by its key, in any accepted spelling (case, dashes, Crockford aliases). */
+    /**
+     * The license of a key, if installed on an instance (activated there now or before), and
+     * whether it is live there: one read. Anything else — an unknown key, another account's, one
+     * never installed there — is the same 404.
+     */
+    async installedByKey(
+      ctx: ServiceContext,
+      key: string,
+      instanceId: string,
+    ): Promise<{ license: License; live: boolean }> {
+      const recognition = recognizeKey(key, options.keySecret);
+      if (!recognition.ok) throw new NotFound('License', 'with this key');
+      const found = await store.read((db) =>
+        findLicenseOnInstance(db, recognition.normalized, instanceId),
+      );
+      if (
+        found === undefined ||
+        found.installed === 0 ||
+        (ctx.principal.accounts !== '*' &&
+          !ctx.principal.accounts.includes(found.license.accountId))
+      ) {
+        throw new NotFound('License', 'with this key');
+      }
+      return { license: withValidity(found.license, ctx.clock.now()), live: found.live > 0 };
+    },
+
     async getByKey(ctx: ServiceContext, key: string): Promise<License> {
       const recognition = recognizeKey(key, options.keySecret);
       if (!recognition.ok) throw new NotFound('License', 'with this key');

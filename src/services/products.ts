@@ -18,6 +18,7 @@ import {
   replaceProduct,
 } from '../store/products.repository.js';
 import { recordChange } from './audit.js';
+import type { ProductCache } from './product-cache.js';
 import type { ServiceContext } from './context.js';
 
 /** A product is named by its numeric id or its slug. */
@@ -34,7 +35,8 @@ type ProductWrite = Pick<
  * The catalog: every token may read it, only operators change it. `catalogChanged` runs after a
  * product is changed or removed (validation's product cache listens).
  */
-export function productService(store: Store, catalogChanged: () => void = () => undefined) {
+export function productService(store: Store, catalog?: ProductCache) {
+  const catalogChanged = () => catalog?.clear();
   async function createIn(tx: Tx, ctx: ServiceContext, input: ProductInput): Promise<Product> {
     const fields = checked(normalize(input));
     const now = ctx.clock.now().toISOString();
@@ -70,6 +72,18 @@ export function productService(store: Store, catalogChanged: () => void = () => 
     list(_ctx: ServiceContext, params: RawListParams): Promise<Page<Product>> {
       const query = parseListQuery(productsCollection, params);
       return store.read((db) => listProducts(db, query));
+    },
+
+    /**
+     * A product by id as validation reads it: from the catalog cache (a change made by another
+     * process is seen within its TTL). For the facades that describe licenses on every call.
+     */
+    async cached(_ctx: ServiceContext, id: number): Promise<Product> {
+      const product = await store.read((db) =>
+        catalog === undefined ? findProduct(db, id) : catalog.get(db, id),
+      );
+      if (product === undefined) throw new NotFound('Product', String(id));
+      return product;
     },
 
     async get(_ctx: ServiceContext, idOrSlug: string): Promise<Product> {

@@ -238,6 +238,34 @@ const licenseForValidation = preparedQuery((db) =>
     .where('key', '=', ''),
 );
 
+/**
+ * The license of a key and its activations on one instance, in one query: how many there ever
+ * were (installed here, now or before) and how many are live. What HP's `?key=` asks.
+ */
+export async function findLicenseOnInstance(
+  db: Executor,
+  key: string,
+  instanceId: string,
+): Promise<{ license: LicenseRecord; installed: number; live: number } | undefined> {
+  const [row] = await licenseOnInstance(db, [instanceId, instanceId, key]);
+  if (row === undefined) return undefined;
+  return { license: toRecord(row), installed: row.installed, live: row.live };
+}
+
+/** Parameters: the instance id twice, then the key. */
+const licenseOnInstance = preparedQuery((db) =>
+  selectLicenses(db)
+    .select([
+      sql<number>`(select count(*) from activations a where a.license_id = licenses.id and a.instance_id = ${''})`.as(
+        'installed',
+      ),
+      sql<number>`(select count(*) from activations a where a.license_id = licenses.id and a.instance_id = ${''} and a.deactivated_at is null)`.as(
+        'live',
+      ),
+    ])
+    .where('key', '=', ''),
+);
+
 export async function listLicenses(
   db: Executor,
   scope: readonly string[] | null,

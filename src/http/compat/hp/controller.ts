@@ -56,7 +56,7 @@ export async function hpLicenses(
 ): Promise<HpLicense[]> {
   const products = new Map<number, Product>();
   for (const id of new Set(licenses.map((license) => license.productId))) {
-    if (id !== null) products.set(id, await services.products.get(ctx, String(id)));
+    if (id !== null) products.set(id, await services.products.cached(ctx, id));
   }
   return licenses.map((license) =>
     toHpLicense(

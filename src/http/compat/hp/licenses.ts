@@ -25,10 +25,12 @@ const TAGS = ['compat: HP VAN SDN'];
  * license is one installed on the calling controller (instance).
  */
 export function licenseRoutes(app: App, { services, clock }: RouteDeps): void {
-  async function byKey(controller: Controller, rawKey: string) {
-    const key = unquoted(rawKey);
-    const license = await services.licenses.getByKey(controller.ctx, key);
-    return installedHere(services, controller, license, 'with this key');
+  function byKey(controller: Controller, rawKey: string) {
+    return services.licenses.installedByKey(
+      controller.ctx,
+      unquoted(rawKey),
+      controller.instance.id,
+    );
   }
 
   async function bySerial(controller: Controller, serial: string) {
