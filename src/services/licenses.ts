@@ -41,6 +41,7 @@ import {
   listActivations,
   listLicenses,
   liveActivation,
+  liveOnInstance,
   updateLicense,
   type ActivationRecord,
   type LicenseRecord,
@@ -719,6 +720,24 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
      * Every license installed on an instance, still activated there or deactivated since (HP's
      * "licenses installed on this controller"), by serial number.
      */
+    /** The licenses activated on an instance now, each with when that activation began. */
+    async liveOn(
+      ctx: ServiceContext,
+      instanceId: string,
+    ): Promise<{ license: License; activatedAt: string }[]> {
+      requireRole(ctx.principal, ['operator', 'admin', 'viewer', 'service', 'instance']);
+      assertActsFor(ctx.principal, instanceId);
+      const now = ctx.clock.now();
+      const live = await store.read(async (db) => {
+        await visibleInstance(db, ctx.principal, instanceId);
+        return liveOnInstance(db, instanceId);
+      });
+      return live.map(({ license, activatedAt }) => ({
+        license: withValidity(license, now),
+        activatedAt,
+      }));
+    },
+
     async installedOn(ctx: ServiceContext, instanceId: string): Promise<License[]> {
       requireRole(ctx.principal, ['operator', 'admin', 'viewer', 'service', 'instance']);
       assertActsFor(ctx.principal, instanceId);

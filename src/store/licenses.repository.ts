@@ -328,6 +328,25 @@ export async function licensesOfProduct(
 }
 
 /** Licenses with a live activation on the instance. */
+/** The licenses live on an instance, each with when its live activation there began; by serial. */
+export async function liveOnInstance(
+  db: Executor,
+  instanceId: string,
+): Promise<{ license: LicenseRecord; activatedAt: string }[]> {
+  const rows = await licensesLiveOnInstance(db, [instanceId]);
+  return rows.map((row) => ({ license: toRecord(row), activatedAt: row.activated_here_at }));
+}
+
+/** Parameters: the instance id. */
+const licensesLiveOnInstance = preparedQuery((db) =>
+  selectLicenses(db)
+    .innerJoin('activations as here', 'here.license_id', 'licenses.id')
+    .select('here.activated_at as activated_here_at')
+    .where('here.instance_id', '=', '')
+    .where('here.deactivated_at', 'is', null)
+    .orderBy('serial_number'),
+);
+
 export async function licensesOnInstance(
   db: Executor,
   instanceId: string,

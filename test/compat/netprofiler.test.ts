@@ -357,7 +357,7 @@ describe('errors', () => {
   });
 
   it('500 INTERNAL_ERROR when something unexpected fails', async () => {
-    vi.spyOn(h.services.licenses, 'installedOn').mockRejectedValue(new Error('disk on fire'));
+    vi.spyOn(h.services.licenses, 'liveOn').mockRejectedValue(new Error('disk on fire'));
     const error = expectError(await np('GET', ''), 500, 'INTERNAL_ERROR');
     expect(error.error_text).toBe('Internal error.');
   });

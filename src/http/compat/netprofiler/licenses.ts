@@ -39,22 +39,15 @@ export function licenseRoutes(app: App, { services, clock }: RouteDeps): void {
     },
     async (request) => {
       const { ctx, instance } = await applianceOf(services, request, clock);
-      const installed = await services.licenses.installedOn(ctx, instance.id);
-      const Licenses: NpLicense[] = [];
-      for (const license of installed) {
-        const here = (await services.licenses.activations(ctx, license.id)).filter(
-          (a) => a.instanceId === instance.id && a.deactivatedAt === null,
-        );
-        const activation = here.at(-1);
-        if (activation === undefined) continue;
-        Licenses.push({
+      const Licenses: NpLicense[] = (await services.licenses.liveOn(ctx, instance.id)).map(
+        ({ license, activatedAt }) => ({
           key: license.key,
           description: license.description,
           'device serial number': instance.deviceSerial,
-          'installed date': new Date(activation.activatedAt).toUTCString(),
+          'installed date': new Date(activatedAt).toUTCString(),
           status: license.validity.valid ? 'Valid' : 'Invalid',
-        });
-      }
+        }),
+      );
       return { Licenses };
     },
   );
