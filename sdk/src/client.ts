@@ -7,6 +7,7 @@ import {
   type PublicKeys,
   type VerifyCertificateOptions,
 } from './offline.js';
+import { holdLease, type HeldLease, type HoldOptions } from './leases.js';
 import type {
   Account,
   AccountCompliance,
@@ -14,17 +15,25 @@ import type {
   AccountUpdate,
   Activation,
   Charge,
+  CheckedOut,
+  CheckOutOptions,
   EntitleEvent,
   Instance,
   InstanceCreate,
   InstanceUpdate,
   IssuedCertificate,
   JwkSet,
+  Lease,
   License,
   LicenseCreate,
+  LicensePolicy,
   LicenseUpdate,
   ListQuery,
   Page,
+  Policy,
+  PolicyAssign,
+  PolicyCreate,
+  PolicyUpdate,
   Product,
   ProductCreate,
   ProductUpdate,
@@ -138,6 +147,7 @@ export class Entitle {
       options.fingerprint,
       options.product,
       options.feature,
+      options.releasedAt,
     ]);
     const cached = this.cache.get(cacheKey, this.clock());
     if (cached !== undefined) return cached;
@@ -272,6 +282,103 @@ export class Entitle {
         retry: true,
       }),
     validate: (key: string, options?: ValidateOptions) => this.validate(key, options),
+    /** The policy a license is bound to, and the terms it lives by (its overrides applied). */
+    policy: {
+      get: (ref: string | number) => this.get<LicensePolicy>(`/v1/licenses/${seg(ref)}/policy`),
+      /** Binds the license to a policy of its product; `overrides` replace any of its terms. */
+      assign: (ref: string | number, body: PolicyAssign) =>
+        this.transport.json<LicensePolicy>({
+          method: 'PUT',
+          path: `/v1/licenses/${seg(ref)}/policy`,
+          body,
+          retry: true,
+        }),
+      unassign: (ref: string | number) => this.delete(`/v1/licenses/${seg(ref)}/policy`),
+    },
+  };
+
+  /**
+   * Policies: the operators' catalog of license templates (docs/policies.md).
+   *
+   * @example
+   * const policy = await entitle.policies.create({ product: 'cvo', name: 'floating-5',
+   *   floating: true, seatLimit: 5, heartbeatSeconds: 60 });
+   * await entitle.policies.update(policy.id, { seatLimit: 10 }, { ifMatch: policy.revision });
+   */
+  readonly policies = {
+    ...listable<Policy>(() => this.transport, '/v1/policies'),
+    get: (id: string) => this.get<Policy>(`/v1/policies/${seg(id)}`),
+    create: (body: PolicyCreate) => this.post<Policy>('/v1/policies', body),
+    /** Pass the `revision` you read as `ifMatch` to refuse a lost update (409). */
+    update: (id: string, body: PolicyUpdate, options: { ifMatch?: number } = {}) =>
+      this.transport.json<Policy>({
+        method: 'PATCH',
+        path: `/v1/policies/${seg(id)}`,
+        body,
+        headers: ifMatch(options.ifMatch),
+      }),
+    /** A policy licenses are still bound to is in use (409). */
+    delete: (id: string) => this.delete(`/v1/policies/${seg(id)}`),
+  };
+
+  /**
+   * Floating leases: check-out, heartbeat, check-in, and `hold`, which does all three.
+   * Check-out and heartbeat are safe to repeat (one lease per instance: a second check-out renews
+   * it), so they are retried on network errors and 5xx like the idempotent requests.
+   *
+   * @example
+   * const { lease, outcome } = await entitle.leases.checkOut(license, { instance });
+   * await entitle.leases.heartbeat(license, lease.id);
+   * await entitle.leases.checkIn(license, lease.id);
+   */
+  readonly leases = {
+    /** All seats taken is a 409 (`/problems/seat-limit-reached`). */
+    checkOut: (license: string | number, options: CheckOutOptions = {}) =>
+      this.transport.json<CheckedOut>({
+        method: 'POST',
+        path: `/v1/licenses/${seg(license)}/leases`,
+        body: {
+          instance: options.instance,
+          ttlSeconds: options.ttlSeconds,
+          // Sent only when asked: servers before borrowing refuse unknown fields.
+          ...(options.borrow === true ? { borrow: true } : {}),
+        },
+        retry: true,
+      }),
+    /** A dead lease is a 409 whose invalid field `lease` has reason HEARTBEAT_DEAD or LEASE_EXPIRED. */
+    heartbeat: (license: string | number, leaseId: string) =>
+      this.transport.json<Lease>({
+        method: 'POST',
+        path: `/v1/licenses/${seg(license)}/leases/${seg(leaseId)}/heartbeat`,
+        retry: true,
+      }),
+    checkIn: (license: string | number, leaseId: string) =>
+      this.delete(`/v1/licenses/${seg(license)}/leases/${seg(leaseId)}`),
+    /** The license's leases (an instance token sees its own only). */
+    list: async (license: string | number) =>
+      (await this.get<{ items: Lease[] }>(`/v1/licenses/${seg(license)}/leases`)).items,
+    /**
+     * Checks the license out and keeps the lease alive: a heartbeat every `intervalSeconds`
+     * (default half the policy's `heartbeatSeconds`) on an unref'd timer, retried on network
+     * errors; stops and calls `onLost` when the server says the lease is dead or gone.
+     * `release()` stops and checks in.
+     *
+     * @example
+     * const held = await entitle.leases.hold(license, { instance, onLost: () => process.exit(1) });
+     * process.on('SIGTERM', () => void held.release().then(() => process.exit(0)));
+     */
+    hold: (license: string | number, options: HoldOptions = {}): Promise<HeldLease> =>
+      holdLease(
+        {
+          checkOut: (ref, body) => this.leases.checkOut(ref, body),
+          heartbeat: (ref, id) => this.leases.heartbeat(ref, id),
+          checkIn: (ref, id) => this.leases.checkIn(ref, id),
+          heartbeatSeconds: async (ref) =>
+            (await this.licenses.policy.get(ref)).terms.heartbeatSeconds,
+        },
+        license,
+        options,
+      ),
   };
 
   readonly subscriptions = {

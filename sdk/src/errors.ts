@@ -52,6 +52,12 @@ export class EntitleError extends Error {
     return this.invalid.map((field) => field.name);
   }
 
+  /** Seconds the server asked to wait (`Retry-After` of a 429 rate-limited or 503 answer). */
+  get retryAfterSeconds(): number | undefined {
+    const value = this.problem.retryAfterSeconds;
+    return typeof value === 'number' ? value : undefined;
+  }
+
   /** True when no HTTP answer came back (connection refused, reset, timeout). */
   get isNetworkError(): boolean {
     return this.status === 0;

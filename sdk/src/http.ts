@@ -112,7 +112,7 @@ export class Transport {
         continue;
       }
       const text = await response.text();
-      if (!response.ok) throw new EntitleError(problemOf(response, text));
+      if (!response.ok) throw new EntitleError(withRetryAfter(problemOf(response, text), response));
       const parsed: unknown = text === '' ? undefined : JSON.parse(text);
       return { status: response.status, headers: response.headers, body: parsed as T };
     }
@@ -186,6 +186,15 @@ function problemOf(response: Response, text: string): Problem {
     status: response.status,
     detail: text.slice(0, 200),
   };
+}
+
+/** A 429 or 503 says when to come back: `Retry-After` in seconds (dates are not used by Entitle). */
+function withRetryAfter(problem: Problem, response: Response): Problem {
+  const header = response.headers.get('retry-after');
+  const seconds = header === null ? Number.NaN : Number(header);
+  return Number.isFinite(seconds) && seconds >= 0
+    ? { ...problem, retryAfterSeconds: seconds }
+    : problem;
 }
 
 /** Path segment, percent-encoded. */

@@ -9,5 +9,13 @@ export {
   type PublicKeys,
   type VerifyCertificateOptions,
 } from './offline.js';
+export {
+  lossOf,
+  type HeldLease,
+  type HoldOptions,
+  type HoldTimers,
+  type LeaseCalls,
+  type LeaseLoss,
+} from './leases.js';
 export { UsageReporter, type UsageInput, type UsageReporterOptions } from './usage.js';
 export * from './types.js';

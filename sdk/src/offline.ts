@@ -32,6 +32,8 @@ export interface CertificateClaims {
     status: string;
   };
   instance: { id: string; installId: number; fingerprint: string | null } | null;
+  /** A borrowed floating lease (`leases.checkOut(…, { borrow: true })`): it ends with the lease. */
+  lease?: { id: string; expiresAt: string };
 }
 
 /** Why a certificate was refused, in the order the checks run. */

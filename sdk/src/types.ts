@@ -143,6 +143,8 @@ export interface License {
   sku: string | null;
   labels: Record<string, string>;
   validity: LicenseValidity;
+  /** The policy the license is bound to; absent on servers without policies. */
+  policyId?: string | null;
 }
 
 export interface LicenseCreate {
@@ -169,6 +171,8 @@ export interface LicenseCreate {
   orderId?: string | null;
   sku?: string | null;
   labels?: Record<string, string>;
+  /** Issue from a policy (`pol_…`): seats, grace, term, features and expiry come from it. */
+  policy?: string;
 }
 
 export interface LicenseUpdate {
@@ -243,6 +247,16 @@ export const VALIDATION_CODES = [
   'FEATURE_NOT_LICENSED',
   'UNKNOWN_KEY',
   'BAD_FORMAT',
+  // From policies (issue 12). Valid: OVERAGE, MAINTAINED, EXPIRED_ALLOWED; the rest are invalid.
+  'OVERAGE',
+  'MAINTAINED',
+  'EXPIRED_ALLOWED',
+  'HEARTBEAT_DEAD',
+  'LEASE_EXPIRED',
+  'TOO_MANY_LEASES',
+  'SCOPE_REQUIRED',
+  'FINGERPRINT_SCOPE_MISMATCH',
+  'VERSION_NOT_COVERED',
 ] as const;
 export type ValidationCode = (typeof VALIDATION_CODES)[number];
 
@@ -272,6 +286,8 @@ export interface ValidateOptions {
   /** Product id or slug. */
   product?: string;
   feature?: string;
+  /** When the version the caller runs was released (a MAINTAIN policy covers older ones only). */
+  releasedAt?: Timestamp;
 }
 
 export type SubscriptionTerms = 'trial' | 'paid';
@@ -463,4 +479,118 @@ export interface Jwk {
 
 export interface JwkSet {
   keys: Jwk[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies and floating leases (docs/policies.md)
+
+export type PolicyTermKind = LicenseTerm;
+export type ClockStart = 'ISSUE' | 'FIRST_ACTIVATION' | 'FIRST_VALIDATION';
+export type RenewalBasis = 'FROM_EXPIRY' | 'FROM_NOW';
+export type ExpirationBehaviour = 'RESTRICT' | 'MAINTAIN' | 'ALLOW';
+export type FingerprintMatching = 'ANY' | 'MOST' | 'ALL';
+export type DeadInstanceAction = 'DEACTIVATE' | 'KEEP';
+export type OverageAllowance = 'NONE' | '1.25X' | '1.5X' | '2X' | 'UNLIMITED';
+export type ValidationScope = 'product' | 'instance' | 'fingerprint' | 'feature';
+
+export interface PolicyRateLimits {
+  activationsPerHour: number;
+  deactivationsPerHour: number;
+  validationsPerMinute: number;
+}
+
+/** Every term of a policy; a license lives by its policy's terms under its own overrides. */
+export interface PolicyTerms {
+  /** Length of one term in days; null is perpetual. */
+  durationDays: number | null;
+  term: PolicyTermKind;
+  clockStarts: ClockStart;
+  renewalBasis: RenewalBasis;
+  expirationBehaviour: ExpirationBehaviour;
+  graceDays: number;
+  /** Seats, or concurrent leases when floating; null is unlimited. */
+  seatLimit: number | null;
+  nodeLocked: boolean;
+  fingerprintMatching: FingerprintMatching;
+  floating: boolean;
+  leaseSeconds: number;
+  /** Expected heartbeat interval; a lease is dead two intervals after its last beat. */
+  heartbeatSeconds: number | null;
+  deadInstance: DeadInstanceAction;
+  overage: OverageAllowance;
+  features: string[];
+  metrics: { metricId: number; quantity: number }[];
+  requiredScopes: ValidationScope[];
+  rateLimits: PolicyRateLimits;
+}
+
+/** A license's departures from its policy: any subset of the terms. */
+export type PolicyOverrides = Partial<PolicyTerms>;
+
+export interface Policy extends PolicyTerms {
+  /** `pol_<16 hex>`. */
+  id: string;
+  productId: number;
+  name: string;
+  description: string;
+  /** Incremented by every change; pass it as `ifMatch` to refuse a lost update. */
+  revision: number;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface PolicyCreate extends PolicyOverrides {
+  /** Product id or slug. */
+  product: number | string;
+  name: string;
+  description?: string;
+}
+
+export interface PolicyUpdate extends PolicyOverrides {
+  name?: string;
+  description?: string;
+}
+
+/** `GET /v1/licenses/{id}/policy`: the binding, and the terms the license lives by. */
+export interface LicensePolicy {
+  licenseId: string;
+  policyId: string;
+  overrides: PolicyOverrides;
+  terms: PolicyTerms;
+}
+
+export interface PolicyAssign {
+  /** The policy (`pol_…`), of the license's product. */
+  policy: string;
+  overrides?: PolicyOverrides;
+}
+
+export interface Lease {
+  /** `lease_<uuid>`. */
+  id: string;
+  licenseId: string;
+  instanceId: string;
+  expiresAt: Timestamp;
+  lastHeartbeatAt: Timestamp;
+  createdAt: Timestamp;
+  /** Holds a seat now: not expired, heartbeat on time. */
+  alive: boolean;
+}
+
+export type LeaseOutcome = 'WITHIN' | 'OVERAGE' | 'RENEWED';
+
+export interface CheckOutOptions {
+  /** The instance; default the instance token's own. */
+  instance?: string;
+  /** At most the policy's `leaseSeconds` (the default). */
+  ttlSeconds?: number;
+  /** Also answer a signed certificate valid until the lease ends, for offline use. */
+  borrow?: boolean;
+}
+
+export interface CheckedOut {
+  lease: Lease;
+  outcome: LeaseOutcome;
+  /** With `borrow`: a license certificate (JWS) bound to the instance, `exp` = the lease's end. */
+  certificate?: string;
 }

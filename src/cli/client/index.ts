@@ -17,6 +17,7 @@ import {
 } from './context.js';
 import { bashCompletion, zshCompletion } from './completion.js';
 import { importLicenses } from './import.js';
+import { registerPolicyCommands } from './policies.js';
 import { colours, formatOf, printList, printOne } from './output.js';
 import { resourceCommand, resourceSpecs } from './resources.js';
 import { sendUsage } from './usage.js';
@@ -36,7 +37,7 @@ export function registerClientCommands(program: Command): void {
     .option('--profile <name>', 'profile of the config file to use (ENTITLE_PROFILE)')
     .addHelpText(
       'after',
-      `\nClient commands (accounts, products, licenses, subscriptions, usage, compliance, events,\nwebhooks, profile, completion) talk to a running server; config: ${configPath()}\n${EXIT_CODES_HELP}`,
+      `\nClient commands (accounts, products, licenses, policies, leases, subscriptions, usage,\ncompliance, events, webhooks, profile, completion) talk to a running server; config: ${configPath()}\n${EXIT_CODES_HELP}`,
     );
 
   const groups = new Map<string, Command>();
@@ -193,6 +194,8 @@ ${examples([
         },
       ),
     );
+
+  registerPolicyCommands(program, licenses);
 
   const subscriptions = groups.get('subscriptions') as Command;
   subscriptions

@@ -227,7 +227,8 @@ export function bodyOf(flags: BodyFlags): Item {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function bodyOptions(command: Command): Command {
+/** `--data`, `--file` and `--set`: the body options of `create` and `update`. */
+export function bodyOptions(command: Command): Command {
   return command
     .option('--data <json>', 'the body as a JSON object')
     .option('--file <path>', 'read the body from a JSON file (- for stdin)')
