@@ -29,6 +29,35 @@ const NETPROFILER_INSTANCE_ID = '00000000-0000-4000-8000-0000000000e9';
 const COMPLIANCE_LICENSES = Number(process.env.BENCH_COMPLIANCE_LICENSES ?? '10000');
 const COMPLIANCE_USAGE = Number(process.env.BENCH_USAGE_RECORDS ?? '1000000');
 const CLI = resolve('dist/cli/main.js');
+/**
+ * How the server runs: with the Node flags and environment of `npm start` (package.json's start
+ * script, e.g. `MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 dist/cli/main.js serve`), so the
+ * bench measures the server as it is run. BENCH_SERVER_FLAGS (space separated) replaces the flags
+ * to try others; the environment can be tried by setting it for the bench.
+ */
+const START = startScript();
+const SERVER_NODE_FLAGS =
+  process.env.BENCH_SERVER_FLAGS === undefined
+    ? START.flags
+    : process.env.BENCH_SERVER_FLAGS.split(' ').filter((flag) => flag !== '');
+
+function startScript(): { env: Record<string, string>; flags: string[] } {
+  const scripts = (
+    JSON.parse(readFileSync('package.json', 'utf8')) as { scripts?: { start?: string } }
+  ).scripts;
+  const match =
+    /((?:\b[A-Z_]+=\S+\s+)*)node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/cli\/main\.js\s+serve\b/.exec(
+      scripts?.start ?? '',
+    );
+  const words = (text: string | undefined) => (text ?? '').split(/\s+/).filter((w) => w !== '');
+  const env: Record<string, string> = {};
+  for (const assignment of words(match?.[1])) {
+    const [name = '', value = ''] = assignment.split('=');
+    if (process.env[name] === undefined) env[name] = value;
+  }
+  return { env, flags: words(match?.[2]) };
+}
+
 /** Linux's USER_HZ (`getconf CLK_TCK`), the unit of /proc/<pid>/stat CPU times. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -506,6 +535,7 @@ async function postgresScenarios(
       ENTITLE_DATABASE_URL: url,
       ENTITLE_LOG_LEVEL: 'warn',
       ENTITLE_HOST: '127.0.0.1',
+      ENTITLE_RATE_LIMIT: '0',
     };
     const instanceToken = mint(
       env,
@@ -520,7 +550,11 @@ async function postgresScenarios(
     const servers: { server: ChildProcess; url: string }[] = [];
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
-      const server = start([CLI, 'serve', '--no-jobs'], { ...env, ENTITLE_PORT: String(port) });
+      const server = start([...SERVER_NODE_FLAGS, CLI, 'serve', '--no-jobs'], {
+        ...START.env,
+        ...env,
+        ENTITLE_PORT: String(port),
+      });
       started.push(server);
       children.push(server);
       servers.push({ server, url: `http://127.0.0.1:${String(port)}` });
@@ -610,7 +644,13 @@ try {
   await sqlite.close();
   const keysFile = join(dataDir, 'keys.txt');
   writeFileSync(keysFile, `${keys.join('\n')}\n`);
-  const env = { ENTITLE_DATA_DIR: dataDir, ENTITLE_LOG_LEVEL: 'warn', ENTITLE_HOST: '127.0.0.1' };
+  // The benchmark measures the server at full load: the API-wide limiter would cut it short.
+  const env = {
+    ENTITLE_DATA_DIR: dataDir,
+    ENTITLE_LOG_LEVEL: 'warn',
+    ENTITLE_HOST: '127.0.0.1',
+    ENTITLE_RATE_LIMIT: '0',
+  };
   const token = mint(env, '--role', 'operator', '--accounts', '*');
   const instanceToken = mint(
     env,
@@ -650,7 +690,8 @@ try {
   const profile = process.env.BENCH_PROFILE;
   const profiling =
     profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`];
-  const server = start([...profiling, CLI, 'serve', '--no-jobs'], {
+  const server = start([...SERVER_NODE_FLAGS, ...profiling, CLI, 'serve', '--no-jobs'], {
+    ...START.env,
     ...env,
     ENTITLE_PORT: String(entitlePort),
   });
@@ -856,6 +897,7 @@ try {
       sdkVerify,
     },
     rssMb: { afterValidate: rssAfterValidate, idle: idleRss },
+    server: { nodeFlags: SERVER_NODE_FLAGS, env: START.env },
     postgres: {
       licenses: PG_LICENSES,
       validateVsSqlite: postgres.validate.map((f) =>

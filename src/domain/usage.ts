@@ -105,6 +105,10 @@ export function measureOf(of: { metric?: number | undefined; feature?: string | 
 
 /** The UTC day of an instant: `utcDay('2026-11-23T23:59:59Z')` is `'2026-11-23'`. */
 export function utcDay(iso: string): string {
+  // Stored instants are `toISOString()`'s (`2026-11-23T23:59:59.000Z`): their day is their first
+  // ten characters, without parsing a date per usage record.
+  if (iso.length === 24 && iso.charCodeAt(23) === 90 /* Z */ && iso.charCodeAt(10) === 84 /* T */)
+    return iso.slice(0, 10);
   return new Date(iso).toISOString().slice(0, 10);
 }
 
@@ -117,12 +121,13 @@ export function checkUsageRecord(
   record: UsageRecordInput,
   now: Date,
   retentionDays: number,
+  /** `Date.parse(record.at)`, when the caller has it already. */
+  at = Date.parse(record.at),
 ): FieldIssue[] {
   const issues: FieldIssue[] = [];
   if ((record.metric === undefined) === (record.feature === undefined)) {
     issues.push({ name: 'metric', reason: 'give exactly one of metric and feature' });
   }
-  const at = Date.parse(record.at);
   if (Number.isNaN(at)) {
     issues.push({ name: 'at', reason: 'is not a valid date-time' });
   } else if (at > now.getTime() + FUTURE_SKEW_MS) {
@@ -201,6 +206,48 @@ export function applyUsage(aggregates: UsageAggregates, record: UsageRecord): vo
     const current = aggregates.gauges.get(key);
     if (current === undefined || isNewerGauge(candidate, current)) {
       aggregates.gauges.set(key, candidate);
+    }
+  }
+}
+
+/**
+ * Folds a batch of new records, as {@link applyUsage} one by one would, with the daily key made
+ * once per run of records of the same series and day (a batch is usually one series, one day).
+ */
+export function applyUsageBatch(
+  aggregates: UsageAggregates,
+  records: readonly UsageRecord[],
+): void {
+  let last: UsageRecord | undefined;
+  let lastDay = '';
+  let rollup: DailyRollup | undefined;
+  for (const record of records) {
+    const day = utcDay(record.at);
+    if (
+      rollup === undefined ||
+      last === undefined ||
+      day !== lastDay ||
+      record.accountId !== last.accountId ||
+      record.productId !== last.productId ||
+      record.measure !== last.measure
+    ) {
+      const key = dailyKey(record);
+      const stored = aggregates.daily.get(key) ?? { deltaSum: 0, records: 0 };
+      // A copy: the map may hold a rollup the caller still reads.
+      rollup = { deltaSum: stored.deltaSum, records: stored.records };
+      aggregates.daily.set(key, rollup);
+    }
+    last = record;
+    lastDay = day;
+    if (record.kind === 'delta') rollup.deltaSum += record.value;
+    rollup.records += 1;
+    if (record.kind === 'gauge') {
+      const key = gaugeKey(record);
+      const candidate = { value: record.value, at: record.at, recordId: record.id };
+      const current = aggregates.gauges.get(key);
+      if (current === undefined || isNewerGauge(candidate, current)) {
+        aggregates.gauges.set(key, candidate);
+      }
     }
   }
 }

@@ -1,5 +1,7 @@
+import { LRUCache } from 'lru-cache';
 import {
   accountCompliance,
+  complianceStableUntil,
   type AccountCompliance,
   type FeatureUsageFacts,
   type MetricCompliance,
@@ -11,6 +13,7 @@ import type { Product } from '../domain/product.js';
 import { requireAccount } from '../domain/principal.js';
 import type { SubscriptionRecord } from '../domain/subscription.js';
 import { findAccount } from '../store/accounts.repository.js';
+import { committedStamp } from '../store/compliance.repository.js';
 import type { Store } from '../store/database.js';
 import { listGroups } from '../store/groups.repository.js';
 import { licenseFactsOfAccount } from '../store/licenses.repository.js';
@@ -20,16 +23,56 @@ import { accountConsumption } from '../store/usage.repository.js';
 import type { ServiceContext } from './context.js';
 import { productRef } from './products.js';
 
+export interface ComplianceServiceOptions {
+  /** Bound of the summary cache, in (estimated) bytes of answers; 0 turns the cache off. */
+  cacheBytes?: number;
+}
+
+/** 32 MB of summaries: a few accounts of ten thousand licenses, or thousands of small ones. */
+const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+
+/** A summary kept with what it was read from: the database's stamp and a span of time. */
+interface CachedSummary {
+  /** The database's committed stamp, read before the data. */
+  stamp: string;
+  /** The summary reads the same for `from <= now < until` (ms since the epoch). */
+  from: number;
+  until: number;
+  summary: AccountCompliance;
+  bytes: number;
+}
+
 /**
  * The compliance summary of an account: licenses, subscriptions and usage side by side. Usage is
  * read from the aggregates (latest gauges, deltas of the current UTC month), never from raw records.
+ *
+ * Summaries are kept per account (bounded by size) and answered again while both hold: nothing was
+ * written since (`committedStamp`, one cheap statement read before the data), and `now` lies in
+ * the span where the time-dependent parts (expiry, grace, reminders, days left, the month of
+ * usage) read the same (`complianceStableUntil`). A write through any store or process makes the
+ * next summary a fresh one.
  */
-export function complianceService(store: Store) {
+export function complianceService(store: Store, options: ComplianceServiceOptions = {}) {
+  const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+  const cache =
+    cacheBytes > 0
+      ? new LRUCache<string, CachedSummary>({
+          maxSize: cacheBytes,
+          sizeCalculation: (entry) => entry.bytes,
+        })
+      : null;
   async function summary(ctx: ServiceContext, accountId: string): Promise<AccountCompliance> {
     requireAccount(ctx.principal, 'Account', accountId);
     const now = ctx.clock.now();
+    const at = now.getTime();
     const { firstDay, endDay } = currentMonth(now);
     return store.read(async (db) => {
+      let stamp: string | undefined;
+      if (cache !== null) {
+        stamp = await committedStamp(db);
+        const hit = cache.get(accountId);
+        if (hit?.stamp === stamp && hit.from <= at && at < hit.until) return hit.summary;
+      }
       if ((await findAccount(db, accountId)) === undefined)
         throw new NotFound('Account', accountId);
       const [catalog, licenses, subscriptions, consumption] = await Promise.all([
@@ -51,14 +94,26 @@ export function complianceService(store: Store) {
           featureUsage.push({ featureId: row.measure.slice(8), consumed: row.consumed });
         }
       }
-      return accountCompliance({
+      const inputs = {
         now,
         catalog,
         licenses,
         subscriptions: subscriptions.flatMap((s) => subscriptionFacts(s, catalog)),
         usage,
         featureUsage,
-      });
+      };
+      const result = accountCompliance(inputs);
+      if (cache !== null && stamp !== undefined) {
+        cache.set(accountId, {
+          stamp,
+          from: at,
+          until: Math.min(complianceStableUntil(inputs), Date.parse(endDay)),
+          // Answered to every later caller: frozen, so no caller can change what others read.
+          summary: deepFreeze(result),
+          bytes: estimatedBytes(result),
+        });
+      }
+      return result;
     });
   }
 
@@ -156,6 +211,25 @@ export function subscriptionFacts(
       },
     ];
   });
+}
+
+/** Freezes an answer and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** A summary's size, roughly (its JSON runs about 200 bytes a status line, 1 KB a metric). */
+function estimatedBytes(summary: AccountCompliance): number {
+  let bytes = 2048;
+  for (const product of summary.products) {
+    bytes += 1024;
+    for (const metric of product.metrics) bytes += 1024 + metric.licenseInfo.length * 256;
+  }
+  return bytes;
 }
 
 function currentMonth(now: Date): { firstDay: string; endDay: string } {

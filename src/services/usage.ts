@@ -66,6 +66,8 @@ interface Lookups {
   products: Map<string, Product | undefined>;
   instanceAccount: Map<string, string>;
   missingAccounts: Set<string>;
+  /** `at` as given → [ms since the epoch, ISO-8601 UTC]: a batch's records often share it. */
+  instants: Map<string, [number, string]>;
 }
 
 /** Usage ingestion (metering services, instances, operators) and consumption read from aggregates. */
@@ -224,7 +226,19 @@ async function lookUp(
     products,
     instanceAccount,
     missingAccounts: new Set(await missingAccounts(tx, [...named])),
+    instants: new Map(),
   };
+}
+
+/** `at` parsed and normalized to UTC, once per distinct text in the batch. */
+function instantOf(lookups: Lookups, at: string): [number, string] {
+  let instant = lookups.instants.get(at);
+  if (instant === undefined) {
+    const ms = Date.parse(at);
+    instant = [ms, Number.isNaN(ms) ? at : new Date(ms).toISOString()];
+    lookups.instants.set(at, instant);
+  }
+  return instant;
 }
 
 /**
@@ -238,7 +252,8 @@ function resolve(
   now: Date,
   retentionDays: number,
 ): UsageRecord | { reasons: FieldIssue[] } {
-  const reasons = checkUsageRecord(input, now, retentionDays);
+  const [atMs, atIso] = instantOf(lookups, input.at);
+  const reasons = checkUsageRecord(input, now, retentionDays, atMs);
 
   const instanceId = input.instance ?? principal.instance ?? null;
   let instanceAccount: string | undefined;
@@ -295,7 +310,7 @@ function resolve(
     measure: measureOf(input),
     kind: input.kind,
     value: input.value,
-    at: new Date(input.at).toISOString(),
+    at: atIso,
   };
 }
 

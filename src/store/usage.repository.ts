@@ -1,5 +1,5 @@
 import {
-  applyUsage,
+  applyUsageBatch,
   emptyAggregates,
   measureOf,
   periodDays,
@@ -7,13 +7,15 @@ import {
   type Period,
   type UsageRecord,
 } from '../domain/usage.js';
-import type { Executor } from './database.js';
+import { CompiledQuery } from 'kysely';
+import type { Executor, Tx } from './database.js';
+import { dialectOf, type Dialect } from './dialect.js';
 
 /**
- * Usage records and their aggregates. Records are inserted with multi-row statements; the batch's
- * new records are folded in memory with the domain's `applyUsage` (one row per aggregate key),
- * then merged into the stored aggregates with `insert … on conflict do update`, in the caller's
- * transaction. Summaries read only the aggregates.
+ * Usage records and their aggregates. Records are inserted with multi-row statements compiled
+ * once; the batch's new records are folded in memory with the domain's `applyUsageBatch` (one
+ * row per aggregate key), then merged into the stored aggregates with `insert … on conflict do
+ * update`, in the caller's transaction. Summaries read only the aggregates.
  */
 
 // SQLite allows 32,766 bound parameters per statement; stay well below.
@@ -47,45 +49,135 @@ const recordKey = (accountId: string, id: string) => `${accountId}\u0000${id}`;
 
 /**
  * Stores the records that are new (by account and id) and folds exactly those into the
- * aggregates. Run it in a transaction: records and aggregates commit together or not at all.
- * The records must not repeat an (account, id) pair. Returns the keys of the records stored,
- * as `recordKey(accountId, id)`; the rest were already there.
+ * aggregates, in the caller's transaction (records and aggregates commit together or not at all;
+ * it takes a savepoint per statement). The records must not repeat an (account, id) pair.
+ * Returns the records stored; the rest were already there.
  */
 export async function insertUsage(
-  db: Executor,
+  tx: Tx,
   records: readonly UsageRecord[],
   receivedAt: string,
 ): Promise<UsageRecord[]> {
-  const inserted = new Set<string>();
-  for (const part of chunks(records)) {
-    const rows = await db
-      .insertInto('usage_records')
-      .values(
-        part.map((r) => ({
-          account_id: r.accountId,
-          id: r.id,
-          instance_id: r.instanceId,
-          product_id: r.productId,
-          measure: r.measure,
-          kind: r.kind,
-          value: r.value,
-          at: r.at,
-          received_at: receivedAt,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['account_id', 'id']).doNothing())
-      .returning(['account_id', 'id'])
-      .execute();
-    for (const row of rows) inserted.add(recordKey(row.account_id, row.id));
+  const dialect = dialectOf(tx);
+  let fresh: UsageRecord[] | null = null;
+  let start = 0;
+  for (const size of statementSizes(records.length)) {
+    const chunk = records.slice(start, start + size);
+    start += size;
+    const params: unknown[] = [];
+    for (const r of chunk) {
+      params.push(r.accountId, r.id, r.instanceId, r.productId, r.measure, r.kind, r.value, r.at);
+      params.push(receivedAt);
+    }
+    // Usually every record is new: the plain insert says how many it stored, and when that is
+    // all of them nothing more is needed. Otherwise it is undone and run again with `returning`,
+    // which names the stored ones (on SQLite, `returning` costs more than half the insert).
+    await tx.executeQuery(SAVEPOINT);
+    const { numAffectedRows } = await tx.executeQuery(
+      CompiledQuery.raw(insertStatement(dialect, tx, size, false).sql, params),
+    );
+    if (Number(numAffectedRows ?? 0) === size) {
+      await tx.executeQuery(RELEASE);
+      if (fresh !== null) fresh.push(...chunk);
+      continue;
+    }
+    await tx.executeQuery(ROLLBACK_TO);
+    await tx.executeQuery(RELEASE);
+    const { rows } = await tx.executeQuery<{ account_id: string; id: string }>(
+      CompiledQuery.raw(insertStatement(dialect, tx, size, true).sql, params),
+    );
+    const stored = new Set(rows.map((row) => recordKey(row.account_id, row.id)));
+    fresh ??= records.slice(0, start - size);
+    for (const r of chunk) if (stored.has(recordKey(r.accountId, r.id))) fresh.push(r);
   }
-  const fresh = records.filter((r) => inserted.has(recordKey(r.accountId, r.id)));
-  await mergeAggregates(db, fresh);
-  return fresh;
+  const result = fresh ?? [...records];
+  await mergeAggregates(tx, result);
+  return result;
+}
+
+const SAVEPOINT = CompiledQuery.raw('savepoint usage_insert');
+const RELEASE = CompiledQuery.raw('release savepoint usage_insert');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint usage_insert');
+
+/**
+ * How many rows each insert statement takes: full statements of ROWS_PER_STATEMENT, then the
+ * rest in powers of two, so a handful of statement texts serve every batch size (each compiled
+ * once per dialect and prepared once by the statement cache).
+ */
+export function statementSizes(count: number): number[] {
+  const sizes: number[] = [];
+  let left = count;
+  while (left >= ROWS_PER_STATEMENT) {
+    sizes.push(ROWS_PER_STATEMENT);
+    left -= ROWS_PER_STATEMENT;
+  }
+  for (let size = 512; size >= 1; size /= 2) {
+    if (left >= size) {
+      sizes.push(size);
+      left -= size;
+    }
+  }
+  return sizes;
+}
+
+const USAGE_COLUMNS = [
+  'account_id',
+  'id',
+  'instance_id',
+  'product_id',
+  'measure',
+  'kind',
+  'value',
+  'at',
+  'received_at',
+] as const;
+
+/**
+ * `insert … on conflict do nothing` of `rows` rows (`returning account_id, id` when asked),
+ * compiled once.
+ */
+const insertStatements = new Map<string, CompiledQuery>();
+
+function insertStatement(
+  dialect: Dialect,
+  db: Executor,
+  rows: number,
+  returning: boolean,
+): CompiledQuery {
+  const key = `${dialect}:${String(rows)}:${String(returning)}`;
+  let compiled = insertStatements.get(key);
+  if (compiled === undefined) {
+    // Built with distinct markers, to check the placeholders come row by row, column by column:
+    // the order insertUsage pushes its parameters in.
+    const markers: string[] = [];
+    const values = Array.from({ length: rows }, (_, row) => {
+      const entries = USAGE_COLUMNS.map((column) => {
+        const marker = `${String(row)}.${column}`;
+        markers.push(marker);
+        return [column, marker];
+      });
+      // Markers stand in for values of every type: only the compiled SQL is kept.
+      return Object.fromEntries(entries) as Record<(typeof USAGE_COLUMNS)[number], never>;
+    });
+    const insert = db
+      .insertInto('usage_records')
+      .values(values)
+      .onConflict((oc) => oc.columns(['account_id', 'id']).doNothing());
+    compiled = returning ? insert.returning(['account_id', 'id']).compile() : insert.compile();
+    if (
+      compiled.parameters.length !== markers.length ||
+      compiled.parameters.some((p, i) => p !== markers[i])
+    ) {
+      throw new Error('the usage insert does not take its parameters row by row');
+    }
+    insertStatements.set(key, compiled);
+  }
+  return compiled;
 }
 
 async function mergeAggregates(db: Executor, records: readonly UsageRecord[]): Promise<void> {
   const batch = emptyAggregates();
-  for (const record of records) applyUsage(batch, record);
+  applyUsageBatch(batch, records);
 
   const daily = [...batch.daily].map(([key, rollup]) => {
     const [accountId, productId, measure, day] = JSON.parse(key) as [

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   accountCompliance,
+  complianceStableUntil,
   describe as describeLine,
   metricCompliance,
   type LicenseFacts,
@@ -305,6 +306,96 @@ describe('laws', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('how long a summary stays the same', () => {
+  const HOUR = 3_600_000;
+  const instant = fc.integer({ min: -60 * DAY, max: 60 * DAY });
+  const dated = fc.option(instant.map((ms) => new Date(NOW.getTime() + ms).toISOString()));
+  const licenses = fc.array(
+    fc.record({
+      metricId: fc.constantFrom(1, 2),
+      quantity: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 50 })),
+      term: fc.constantFrom('PERPETUAL', 'SUBSCRIPTION', 'TRIAL', 'DEMO' as const),
+      state: fc.constantFrom('active', 'active', 'inactive', 'revoked' as const),
+      startsAt: dated,
+      expiresAt: dated,
+      graceDays: fc.integer({ min: 0, max: 10 }),
+      features: fc.constantFrom([], ['MDM_CONTROLS']),
+    }),
+    { maxLength: 8 },
+  );
+  const subscriptions = fc.array(
+    fc.record({
+      metricId: fc.constantFrom(1, 2),
+      quantity: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 50 })),
+      active: fc.boolean(),
+      trial: fc.boolean(),
+      startsAt: dated,
+      expiresAt: dated,
+      graceDays: fc.integer({ min: 0, max: 10 }),
+      reminderDays: fc.integer({ min: -1, max: 40 }),
+    }),
+    { maxLength: 3 },
+  );
+  const twoMetrics: Product = {
+    ...suite,
+    metrics: [...suite.metrics, { id: 2, name: 'Devices', unit: 'devices' }],
+  };
+
+  it('reads the same at every instant before complianceStableUntil, and may differ at it', () => {
+    fc.assert(
+      fc.property(
+        licenses,
+        subscriptions,
+        fc.integer({ min: 0, max: 100 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (ls, ss, used, fraction) => {
+          const inputs = {
+            now: NOW,
+            catalog: [twoMetrics, workspaces],
+            licenses: ls.map((l, i) => license({ ...l, id: `l${String(i)}` })),
+            subscriptions: ss.map((s, i) => subscription({ ...s, id: `s${String(i)}` })),
+            usage: [{ productId: 1, metricId: 1, used }],
+            featureUsage: [{ featureId: 'MDM_CONTROLS', consumed: 3 }],
+          };
+          const until = complianceStableUntil(inputs);
+          expect(until).toBeGreaterThan(NOW.getTime());
+          const summary = accountCompliance(inputs);
+          // Any instant in [now, until), including the last millisecond before it.
+          const span = Math.min(until, NOW.getTime() + 90 * DAY) - NOW.getTime();
+          for (const later of [Math.floor(span * fraction), span - 1, HOUR % span]) {
+            const moved = { ...inputs, now: new Date(NOW.getTime() + Math.max(0, later)) };
+            expect(accountCompliance(moved)).toEqual(summary);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('ends at the next expiry, reminder, grace end or day step, whichever comes first', () => {
+    const inputs = (facts: Partial<LicenseFacts>[]) => ({
+      now: NOW,
+      catalog,
+      licenses: facts.map(license),
+      subscriptions: [],
+      usage: [],
+      featureUsage: [],
+    });
+    expect(complianceStableUntil(inputs([{}]))).toBe(Infinity);
+    // Expires in 40.5 days: the reminder window (30 days) opens in 10.5 days.
+    expect(complianceStableUntil(inputs([{ expiresAt: at(40.5) }]))).toBe(
+      NOW.getTime() + 0.5 * DAY,
+    );
+    // A trial expiring in 2.25 days: its days left step from 3 to 2 in 0.25 days.
+    expect(complianceStableUntil(inputs([{ term: 'TRIAL', expiresAt: at(2.25) }]))).toBe(
+      NOW.getTime() + 0.25 * DAY,
+    );
+    expect(complianceStableUntil(inputs([{ startsAt: at(0.125) }]))).toBe(
+      NOW.getTime() + 0.125 * DAY,
     );
   });
 });

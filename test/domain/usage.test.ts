@@ -3,6 +3,7 @@ import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import {
   applyUsage,
+  applyUsageBatch,
   bucketsOf,
   checkUsageRecord,
   consumptionOf,
@@ -127,6 +128,45 @@ describe('aggregates', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('folded a batch at a time, equal the records folded one by one', () => {
+    fc.assert(
+      fc.property(arrivals, (batches) => {
+        const one = emptyAggregates();
+        const batched = emptyAggregates();
+        for (const batch of batches) {
+          const records = deduplicated(batch);
+          for (const r of records) applyUsage(one, r);
+          applyUsageBatch(batched, records);
+        }
+        expect(batched).toEqual(one);
+      }),
+      { numRuns: 300 },
+    );
+    // A run of one series and day, as usage batches mostly are, then another series and back.
+    const delta = (id: string, measure: string, value: number): UsageRecord => ({
+      accountId: 'a',
+      id,
+      instanceId: null,
+      productId: 1,
+      measure,
+      kind: 'delta',
+      value,
+      at: '2026-11-02T10:00:00.000Z',
+    });
+    const records = [
+      delta('1', 'metric:1', 1),
+      delta('2', 'metric:1', 2),
+      delta('3', 'metric:2', 4),
+      delta('4', 'metric:1', 8),
+    ];
+    const batched = emptyAggregates();
+    applyUsageBatch(batched, records);
+    expect([...batched.daily.values()]).toEqual([
+      { deltaSum: 11, records: 3 },
+      { deltaSum: 4, records: 1 },
+    ]);
   });
 
   it('consecutive periods cover every day once', () => {
