@@ -121,10 +121,22 @@ export const UnlicensedUsageSchema = Type.Object({
 });
 export type UnlicensedUsage = Static<typeof UnlicensedUsageSchema>;
 
+export const SeatOverageSchema = Type.Object({
+  licenseId: Type.String(),
+  seatLimit: Type.Integer(),
+  seatsUsed: Type.Integer({ description: 'Live activations, or leases when the license floats.' }),
+  level: Type.Number({ minimum: 0, maximum: 1, description: 'seatLimit / seatsUsed: below 1.' }),
+});
+export type SeatOverage = Static<typeof SeatOverageSchema>;
+
 export const AccountComplianceSchema = Type.Object({
   overallComplianceStatus: Type.Enum(OVERALL_STATUSES),
   products: Type.Array(ProductComplianceSchema),
   unlicensedUsage: UnlicensedUsageSchema,
+  seatOverages: Type.Array(SeatOverageSchema, {
+    description:
+      "Licenses holding more seats than their limit, inside their policy's overage allowance (a WARNING).",
+  }),
 });
 export type AccountCompliance = Static<typeof AccountComplianceSchema>;
 
@@ -136,6 +148,8 @@ export interface ComplianceInputs {
   subscriptions: readonly SubscriptionFacts[];
   usage: readonly UsageFacts[];
   featureUsage: readonly FeatureUsageFacts[];
+  /** Seats held per license with a seat limit (absent: none counted). */
+  seats?: readonly { licenseId: string; seatLimit: number; seatsUsed: number }[];
 }
 
 /** A source with its validity, computed once. */
@@ -185,7 +199,16 @@ export function accountCompliance(inputs: ComplianceInputs): AccountCompliance {
       productCompliance(product, inputs, liveLicenses, liveSubscriptions, usableLicenses),
     );
   const unlicensedUsage = unlicensed(inputs, usableLicenses);
-  return { overallComplianceStatus: overall(products, unlicensedUsage), products, unlicensedUsage };
+  const seatOverages: SeatOverage[] = (inputs.seats ?? [])
+    .filter((held) => held.seatsUsed > held.seatLimit)
+    .map((held) => ({ ...held, level: held.seatLimit / held.seatsUsed }));
+  const status = overall(products, unlicensedUsage);
+  return {
+    overallComplianceStatus: status === 'VALID' && seatOverages.length > 0 ? 'WARNING' : status,
+    products,
+    unlicensedUsage,
+    seatOverages,
+  };
 }
 
 const DAY_MS = 86_400_000;

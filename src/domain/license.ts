@@ -173,6 +173,9 @@ export const LicenseSchema = Type.Object(
     orderId: Type.Union([Type.String(), Type.Null()]),
     sku: Type.Union([Type.String(), Type.Null()]),
     labels: Labels,
+    policyId: Type.Union([Type.String(), Type.Null()], {
+      description: 'The policy the license is bound to (its terms: GET /v1/licenses/{id}/policy).',
+    }),
     validity: LicenseValiditySchema,
   },
   { additionalProperties: false },

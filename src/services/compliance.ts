@@ -13,8 +13,9 @@ import type { Product } from '../domain/product.js';
 import { requireAccount } from '../domain/principal.js';
 import type { SubscriptionRecord } from '../domain/subscription.js';
 import { findAccount } from '../store/accounts.repository.js';
-import { committedStamp } from '../store/compliance.repository.js';
-import type { Store } from '../store/database.js';
+import { committedStamp, seatsOverLimit, type SeatsHeld } from '../store/compliance.repository.js';
+import { findPolicy } from '../store/policies.repository.js';
+import type { Executor, Store } from '../store/database.js';
 import { listGroups } from '../store/groups.repository.js';
 import { licenseFactsOfAccount } from '../store/licenses.repository.js';
 import { allProducts } from '../store/products.repository.js';
@@ -52,6 +53,29 @@ interface CachedSummary {
  * usage) read the same (`complianceStableUntil`). A write through any store or process makes the
  * next summary a fresh one.
  */
+/**
+ * The seats each over-limit license holds: its live activations, or its leases when its policy
+ * floats (a floating license's activations are installs, not seats).
+ */
+async function seatsHeld(
+  db: Executor,
+  over: readonly SeatsHeld[],
+): Promise<{ licenseId: string; seatLimit: number; seatsUsed: number }[]> {
+  const floating = new Map<string, boolean>();
+  for (const policyId of new Set(over.map((held) => held.policyId))) {
+    if (policyId === null) continue;
+    floating.set(policyId, (await findPolicy(db, policyId))?.floating === true);
+  }
+  return over.map((held) => ({
+    licenseId: held.licenseId,
+    seatLimit: held.seatLimit,
+    seatsUsed:
+      held.policyId !== null && floating.get(held.policyId) === true
+        ? held.leases
+        : held.activations,
+  }));
+}
+
 export function complianceService(store: Store, options: ComplianceServiceOptions = {}) {
   const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
   const cache =
@@ -75,11 +99,12 @@ export function complianceService(store: Store, options: ComplianceServiceOption
       }
       if ((await findAccount(db, accountId)) === undefined)
         throw new NotFound('Account', accountId);
-      const [catalog, licenses, subscriptions, consumption] = await Promise.all([
+      const [catalog, licenses, subscriptions, consumption, over] = await Promise.all([
         allProducts(db),
         licenseFactsOfAccount(db, accountId),
         subscriptionsOfAccount(db, accountId),
         accountConsumption(db, accountId, firstDay, endDay),
+        seatsOverLimit(db, accountId),
       ]);
       const usage: UsageFacts[] = [];
       const featureUsage: FeatureUsageFacts[] = [];
@@ -101,6 +126,7 @@ export function complianceService(store: Store, options: ComplianceServiceOption
         subscriptions: subscriptions.flatMap((s) => subscriptionFacts(s, catalog)),
         usage,
         featureUsage,
+        seats: await seatsHeld(db, over),
       };
       const result = accountCompliance(inputs);
       if (cache !== null && stamp !== undefined) {

@@ -207,6 +207,7 @@ async function storeUnrecognized(
     orderId: null,
     sku: null,
     labels: {},
+    policyId: null,
   };
   await insertLicense(tx, record);
   await recordChange(tx, ctx, {

@@ -185,7 +185,7 @@ export async function bindLicense(
     after: { policyId: policy.id, overrides, clockStartedAt },
   });
   const next = await applyTerms(tx, ctx, license, terms, clockStartedAt, true);
-  return { license: next, terms };
+  return { license: { ...next, policyId: policy.id }, terms };
 }
 
 /**

@@ -433,6 +433,7 @@ export function licenseService(store: Store, options: LicenseServiceOptions) {
       orderId: input.orderId ?? null,
       sku: input.sku ?? null,
       labels: input.labels ?? {},
+      policyId: null,
     };
   }
 

@@ -72,17 +72,25 @@ export const licensesCollection: CollectionSpec = {
   maxLimit: 1000,
 };
 
-type LicenseRow = LicensesTable & { seats_used: number | bigint | string };
+type LicenseRow = LicensesTable & {
+  seats_used: number | bigint | string;
+  policy_id: string | null;
+};
 
 function selectLicenses(db: Executor) {
   return db
     .selectFrom('licenses')
     .selectAll('licenses')
-    .select(
+    .select([
       sql<number>`(select count(*) from activations a where a.license_id = licenses.id and a.deactivated_at is null)`.as(
         'seats_used',
       ),
-    );
+      sql<
+        string | null
+      >`(select lp.policy_id from license_policies lp where lp.license_id = licenses.id)`.as(
+        'policy_id',
+      ),
+    ]);
 }
 
 function toRecord(row: LicenseRow): LicenseRecord {
@@ -115,6 +123,7 @@ function toRecord(row: LicenseRow): LicenseRecord {
     orderId: row.order_id,
     sku: row.sku,
     labels: JSON.parse(row.labels) as Record<string, string>,
+    policyId: row.policy_id,
   };
 }
 

@@ -191,6 +191,7 @@ describe('overages', () => {
       },
     ],
     unlicensedUsage: { consumedTotal: 0, features: [], suggestedLicenses: [] },
+    seatOverages: [],
   });
 
   it('are the metrics used beyond a limited entitlement', () => {

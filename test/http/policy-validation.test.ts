@@ -121,6 +121,13 @@ describe('overage', () => {
     const recorded = await events('usage.overage');
     expect(recorded).toHaveLength(2);
     expect(recorded.every((event) => event.resourceId === license.id)).toBe(true);
+
+    const compliance = await h.request({ method: 'GET', url: '/v1/accounts/acme/compliance' });
+    expect(compliance.statusCode, compliance.body).toBe(200);
+    expect(json(compliance)).toMatchObject({
+      overallComplianceStatus: 'WARNING',
+      seatOverages: [{ licenseId: license.id, seatLimit: 10, seatsUsed: 12, level: 10 / 12 }],
+    });
   });
 
   it('without a policy a license stops at its seat limit as before', async () => {
