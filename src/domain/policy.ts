@@ -294,20 +294,27 @@ export interface TermedFields {
   seatLimit: number | null;
   features: string[];
   expiresAt: string | null;
+  metricId: number | null;
+  quantity: number;
 }
 
 /**
  * A license's fields under its terms: term, grace and seats from the terms (a node-locked license
- * has one seat), features from the terms when they list any (else the license keeps its own), and
+ * has one seat), features and the metric with its quantity from the terms when they list any
+ * (else the license keeps its own; a license has one metric, so the policy's first), and
  * the expiry one term after its clock started (none while the clock waits, or for a perpetual
  * term).
  */
 export function termedFields(
   terms: PolicyTerms,
-  license: { features: string[] },
+  license: { features: string[]; metricId: number | null; quantity: number },
   clockStartedAt: string | null,
 ): TermedFields {
+  // A license carries one metric: the policy's first, when it lists any.
+  const [metric] = terms.metrics;
   return {
+    metricId: metric === undefined ? license.metricId : metric.metricId,
+    quantity: metric === undefined ? license.quantity : metric.quantity,
     term: terms.term,
     graceDays: terms.graceDays,
     seatLimit: terms.nodeLocked ? 1 : terms.seatLimit,

@@ -123,6 +123,8 @@ export async function applyTerms(
     graceDays: fields.graceDays,
     seatLimit: fields.seatLimit,
     features: fields.features,
+    metricId: fields.metricId,
+    quantity: fields.quantity,
     expiresAt: withExpiry ? fields.expiresAt : license.expiresAt,
   };
   const changed =
@@ -130,6 +132,8 @@ export async function applyTerms(
     next.graceDays !== license.graceDays ||
     next.seatLimit !== license.seatLimit ||
     next.expiresAt !== license.expiresAt ||
+    next.metricId !== license.metricId ||
+    next.quantity !== license.quantity ||
     JSON.stringify(next.features) !== JSON.stringify(license.features);
   if (!changed) return license;
   const written = { ...next, updatedAt: ctx.clock.now().toISOString() };

@@ -794,7 +794,8 @@ function recognized(raw: string, secret: Uint8Array, field: string) {
 }
 
 /** A license's metric must be one of its product's, and its features among the product's. */
-function checkAgainstProduct(
+/** A license's (or a policy's) metric and features must be the product's. */
+export function checkAgainstProduct(
   product: Product | undefined,
   input: { metricId?: number | null | undefined; features?: readonly string[] | undefined },
   name: (field: string) => string,

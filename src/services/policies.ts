@@ -8,6 +8,7 @@ import {
   NotFound,
 } from '../domain/errors.js';
 import { licenseValidity, type License } from '../domain/license.js';
+import type { Product } from '../domain/product.js';
 import {
   DEFAULT_TERMS,
   checkOut,
@@ -66,7 +67,14 @@ import {
   startLicenseClock,
   type BoundTerms,
 } from './license-terms.js';
-import { ends, licenseRef, visibleLicense, withValidity, type LicenseService } from './licenses.js';
+import {
+  checkAgainstProduct,
+  ends,
+  licenseRef,
+  visibleLicense,
+  withValidity,
+  type LicenseService,
+} from './licenses.js';
 
 const MANAGERS = ['operator', 'admin'] as const;
 const LEASE_HOLDERS = ['operator', 'admin', 'service', 'instance'] as const;
@@ -91,9 +99,17 @@ function overridesIn(input: PolicyOverrides & Record<string, unknown>): PolicyOv
   return overrides;
 }
 
-function assertTerms(terms: PolicyTerms): void {
+function assertTerms(terms: PolicyTerms, product: Product | undefined): void {
   const issues = checkTerms(terms);
   if (issues.length > 0) throw new InvalidFields(issues);
+  checkAgainstProduct(product, { features: terms.features }, (name) => name);
+  terms.metrics.forEach((metric, i) => {
+    checkAgainstProduct(
+      product,
+      { metricId: metric.metricId },
+      () => `metrics.${String(i)}.metricId`,
+    );
+  });
 }
 
 function leaseView(lease: LeaseRecord, terms: PolicyTerms, now: Date): LeaseView {
@@ -193,7 +209,7 @@ export function policyService(store: Store, options: PolicyServiceOptions) {
     async create(ctx: ServiceContext, input: PolicyInput): Promise<Policy> {
       requireRole(ctx.principal, ['operator']);
       const terms = effectiveTerms(DEFAULT_TERMS, overridesIn(input));
-      assertTerms(terms);
+      assertTerms(terms, undefined);
       return store.transaction('policy.create', async (tx) => {
         const product = await findProduct(tx, input.product);
         if (product === undefined) {
@@ -201,6 +217,7 @@ export function policyService(store: Store, options: PolicyServiceOptions) {
             { name: 'product', reason: `no such product: ${String(input.product)}` },
           ]);
         }
+        assertTerms(terms, product);
         const now = ctx.clock.now().toISOString();
         const policy: Policy = {
           id: `pol_${randomBytes(8).toString('hex')}`,
@@ -264,7 +281,7 @@ export function policyService(store: Store, options: PolicyServiceOptions) {
           );
         }
         const terms = effectiveTerms(termsOf(current), overridesIn(patch));
-        assertTerms(terms);
+        assertTerms(terms, await findProduct(tx, current.productId));
         const next: Policy = {
           ...current,
           ...terms,

@@ -254,7 +254,7 @@ describe('what binding writes on a license', () => {
     expect(clockStartAtBinding({ clockStarts: 'FIRST_VALIDATION' }, license)).toBeNull();
   });
 
-  it('takes term, grace, seats and features from the terms, and the expiry from the clock', () => {
+  it('takes term, grace, seats, features and the metric from the terms, and the expiry from the clock', () => {
     const terms: PolicyTerms = {
       ...DEFAULT_TERMS,
       term: 'TRIAL',
@@ -262,24 +262,29 @@ describe('what binding writes on a license', () => {
       graceDays: 3,
       seatLimit: 4,
       features: ['a'],
+      metrics: [
+        { metricId: 2, quantity: 50 },
+        { metricId: 3, quantity: 9 },
+      ],
     };
-    expect(termedFields(terms, { features: ['own'] }, iso(0))).toEqual({
+    const own = { features: ['own'], metricId: 1, quantity: 1 };
+    expect(termedFields(terms, own, iso(0))).toEqual({
       term: 'TRIAL',
       graceDays: 3,
       seatLimit: 4,
       features: ['a'],
+      metricId: 2,
+      quantity: 50,
       expiresAt: iso(14 * DAY),
     });
-    expect(termedFields({ ...terms, features: [] }, { features: ['own'] }, null)).toMatchObject({
+    expect(termedFields({ ...terms, features: [], metrics: [] }, own, null)).toMatchObject({
       features: ['own'],
+      metricId: 1,
+      quantity: 1,
       expiresAt: null,
     });
-    expect(termedFields({ ...terms, nodeLocked: true }, { features: [] }, iso(0)).seatLimit).toBe(
-      1,
-    );
-    expect(termedFields({ ...terms, durationDays: null }, { features: [] }, iso(0)).expiresAt).toBe(
-      null,
-    );
+    expect(termedFields({ ...terms, nodeLocked: true }, own, iso(0)).seatLimit).toBe(1);
+    expect(termedFields({ ...terms, durationDays: null }, own, iso(0)).expiresAt).toBe(null);
   });
 });
 
