@@ -98,10 +98,11 @@ const termFields = {
 export const PolicyTermsSchema = Type.Object(termFields, { additionalProperties: false });
 export type PolicyTerms = Static<typeof PolicyTermsSchema>;
 
-/** A license's own departures from its policy: any subset of the terms. */
-export const PolicyOverridesSchema = Type.Partial(PolicyTermsSchema, {
-  additionalProperties: false,
-});
+/** A license's own departures from its policy: any subset of the terms (and of the rate limits). */
+export const PolicyOverridesSchema = Type.Partial(
+  Type.Object({ ...termFields, rateLimits: Type.Partial(RateLimitsSchema) }),
+  { additionalProperties: false },
+);
 export type PolicyOverrides = Static<typeof PolicyOverridesSchema>;
 
 /** Defaults for every term a policy does not set. */
@@ -130,7 +131,10 @@ export const DEFAULT_TERMS: PolicyTerms = {
 export function effectiveTerms(policy: PolicyTerms, overrides: PolicyOverrides = {}): PolicyTerms {
   const merged: PolicyTerms = { ...policy };
   for (const [name, value] of Object.entries(overrides) as [keyof PolicyTerms, unknown][]) {
-    if (value !== undefined) Object.assign(merged, { [name]: value });
+    if (value === undefined) continue;
+    // Rate limits merge limit by limit: overriding one keeps the others.
+    const next = name === 'rateLimits' ? { ...policy.rateLimits, ...(value as object) } : value;
+    Object.assign(merged, { [name]: next });
   }
   return merged;
 }

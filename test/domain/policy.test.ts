@@ -37,6 +37,12 @@ describe('effective terms', () => {
     expect(policy.seatLimit).toBe(5);
   });
 
+  it('overrides one rate limit and keeps the others', () => {
+    const terms = effectiveTerms(DEFAULT_TERMS, { rateLimits: { validationsPerMinute: 10 } });
+    expect(terms.rateLimits).toEqual({ ...DEFAULT_TERMS.rateLimits, validationsPerMinute: 10 });
+    expect(DEFAULT_TERMS.rateLimits.validationsPerMinute).toBe(600);
+  });
+
   it('names the field of each rule spanning fields', () => {
     expect(checkTerms(DEFAULT_TERMS)).toEqual([]);
     const names = (terms: Partial<PolicyTerms>) =>

@@ -520,6 +520,23 @@ describe('per-license rate limits', () => {
     expect(await validate({ key: license.key, instance: c })).toMatchObject({ code: 'VALID' });
   });
 
+  it('takes one limit and keeps the defaults of the others', async () => {
+    const pol = await policy('one', { rateLimits: { validationsPerMinute: 2 } });
+    const read = await h.request({ method: 'GET', url: `/v1/policies/${pol}` });
+    expect(json(read)).toMatchObject({
+      rateLimits: { activationsPerHour: 120, deactivationsPerHour: 120, validationsPerMinute: 2 },
+    });
+    const changed = await h.request({
+      method: 'PATCH',
+      url: `/v1/policies/${pol}`,
+      body: { rateLimits: { activationsPerHour: 5 } },
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(json(changed)).toMatchObject({
+      rateLimits: { activationsPerHour: 5, deactivationsPerHour: 120, validationsPerMinute: 2 },
+    });
+  });
+
   it('applies the default limits (120 activations an hour) to licenses without a policy', async () => {
     const license = await issue({ product: 'ctl' });
     const instance = await h.instance('acme');
