@@ -7,6 +7,7 @@ import { DomainError } from '../domain/errors.js';
 import { ROLES, systemPrincipal, type Role } from '../domain/principal.js';
 import type * as Runtime from '../runtime.js';
 import { parseDuration } from './duration.js';
+import { usageExits } from './client/context.js';
 import { registerClientCommands } from './client/index.js';
 import { registerUserCommands } from './users.js';
 import { registerDataCommands } from './data.js';
@@ -19,11 +20,14 @@ const VERSION = (
   }
 ).version;
 
-const program = new Command()
-  .name('entitle')
-  .description('Entitle license and subscription server')
-  .version(VERSION)
-  .showHelpAfterError();
+// Usage mistakes exit 2 for every command, server ones too (set first: commands inherit it).
+const program = usageExits(
+  new Command()
+    .name('entitle')
+    .description('Entitle license and subscription server')
+    .version(VERSION)
+    .showHelpAfterError(),
+);
 
 /** Flags shared by every command that opens the store; each overrides its environment variable. */
 function storeOptions(command: Command): Command {

@@ -168,6 +168,12 @@ describe('entitle client commands', () => {
     expect(badLimit.stderr).toContain("expected a positive integer, got '0'");
     const unknownVerb = await run(['accounts', 'frobnicate']);
     expect(unknownVerb.status).toBe(2);
+    const unknownCommand = await run(['frobnicate']);
+    expect(unknownCommand.status).toBe(2);
+    expect(unknownCommand.stderr).toContain("unknown command 'frobnicate'");
+    const unknownOption = await run(['serve', '--no-such-option']);
+    expect(unknownOption.status).toBe(2);
+    expect((await run(['--version'])).status).toBe(0);
     const refused = await run(['accounts', 'list', '--url', 'http://127.0.0.1:9']);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/^entitle: Network error/);
