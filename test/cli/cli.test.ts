@@ -137,15 +137,15 @@ describe('entitle CLI', () => {
     expect(create.status).toBe(403);
   });
 
-  it('token create: explains what is wrong and exits 1', () => {
+  it('token create: explains what is wrong and exits 1 (2 for a usage mistake)', () => {
     const unknown = run('token', 'create', '--role', 'viewer', '--accounts', 'ghost');
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('accounts: no such account: ghost');
     const role = run('token', 'create', '--role', 'king', '--accounts', '*');
-    expect(role.status).toBe(1);
+    expect(role.status).toBe(2);
     expect(role.stderr).toContain('Allowed choices are operator, admin, viewer, service, instance');
     const ttl = run('token', 'create', '--role', 'operator', '--accounts', '*', '--ttl', 'forever');
-    expect(ttl.status).toBe(1);
+    expect(ttl.status).toBe(2);
     expect(ttl.stderr).toContain('use seconds or a number with s, m, h or d');
     const short = run('token', 'create', '--role', 'operator', '--accounts', '*', '--ttl', '10');
     expect(short.status).toBe(1);
