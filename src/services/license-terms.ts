@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { InvalidFields, RateLimited } from '../domain/errors.js';
 import {
-  DEFAULT_RATE_LIMITS,
   checkTerms,
   clockStartAtBinding,
   effectiveTerms,
@@ -81,9 +80,11 @@ export function policyCache(options: { ttlMs?: number; max?: number } = {}) {
 export type PolicyCache = ReturnType<typeof policyCache>;
 
 /**
- * Counts one `action` on a license against its limits, in the database (so every process shares
- * the count), and refuses past the limit with `Retry-After` the end of the window. Called inside
- * the use case's transaction: a refused attempt rolls its own hit back.
+ * Counts one `action` on a policy-bound license against its policy's limits, in the database (so
+ * every process shares the count), and refuses past the limit with `Retry-After` the end of the
+ * window. Called inside the use case's transaction: a refused attempt rolls its own hit back. A
+ * license without a policy has no per-license limit (a site license may roll out to thousands of
+ * machines in an hour); the API-wide limit per token still holds.
  */
 export async function countLicenseAction(
   db: Executor,
@@ -92,7 +93,8 @@ export async function countLicenseAction(
   terms: PolicyTerms | undefined,
   now: Date,
 ): Promise<void> {
-  const window = rateWindow(action, terms?.rateLimits ?? DEFAULT_RATE_LIMITS, now);
+  if (terms === undefined) return;
+  const window = rateWindow(action, terms.rateLimits, now);
   const hits = await countHit(db, `${licenseId}:${action}`, window.windowStart);
   if (hits > window.limit) {
     throw new RateLimited(

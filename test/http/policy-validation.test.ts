@@ -537,21 +537,27 @@ describe('per-license rate limits', () => {
     });
   });
 
-  it('applies the default limits (120 activations an hour) to licenses without a policy', async () => {
-    const license = await issue({ product: 'ctl' });
+  it('a policy that sets no limits has the defaults (120 activations an hour); a license without a policy has none', async () => {
+    const pol = await policy('defaults', {});
+    const bound = await issue({ policy: pol });
+    const free = await issue({ product: 'ctl' });
     const instance = await h.instance('acme');
-    const deactivate = () =>
-      h.request({
+    const cycle = async (licenseId: string) => {
+      const activated = await activate(licenseId, instance);
+      const deactivated = await h.request({
         method: 'POST',
-        url: `/v1/licenses/${license.id}/deactivate`,
+        url: `/v1/licenses/${licenseId}/deactivate`,
         body: { instance },
       });
+      return [activated.statusCode, deactivated.statusCode];
+    };
     for (let i = 0; i < 120; i++) {
-      expect((await activate(license.id, instance)).statusCode).toBe(201);
-      expect((await deactivate()).statusCode).toBe(200);
+      expect(await cycle(bound.id)).toEqual([201, 200]);
+      expect(await cycle(free.id)).toEqual([201, 200]);
     }
-    const refused = await activate(license.id, instance);
+    const refused = await activate(bound.id, instance);
     expect(refused.statusCode).toBe(429);
     expect(json(refused)).toMatchObject({ type: '/problems/rate-limited' });
+    expect(await cycle(free.id)).toEqual([201, 200]);
   });
 });
