@@ -191,10 +191,11 @@ describe('dashboard: policies and leases', { timeout: 40_000 }, () => {
     await page.getByRole('button', { name: 'Save' }).click();
     // The notice names the revision read again, and the form shows that version.
     await page.getByTestId('stale').filter({ hasText: 'revision 2' }).waitFor();
-    await expect(page.getByLabel('Description', { exact: true }).inputValue()).resolves.toBe(
-      'changed elsewhere',
-    );
-    expect(await page.getByLabel('Seat limit', { exact: true }).inputValue()).toBe('2');
+    // The form fills in as the re-read lands: poll, the notice may show a render earlier.
+    await expect
+      .poll(() => page.getByLabel('Description', { exact: true }).inputValue())
+      .toBe('changed elsewhere');
+    await expect.poll(() => page.getByLabel('Seat limit', { exact: true }).inputValue()).toBe('2');
 
     await page.getByLabel('Seat limit', { exact: true }).fill('3');
     await page.getByRole('button', { name: 'Save' }).click();
