@@ -77,19 +77,17 @@ type LicenseRow = LicensesTable & {
   policy_id: string | null;
 };
 
+/** Licenses with their live seat count and the policy each is bound to (`lp`, for more of it). */
 function selectLicenses(db: Executor) {
   return db
     .selectFrom('licenses')
+    .leftJoin('license_policies as lp', 'lp.license_id', 'licenses.id')
     .selectAll('licenses')
     .select([
       sql<number>`(select count(*) from activations a where a.license_id = licenses.id and a.deactivated_at is null)`.as(
         'seats_used',
       ),
-      sql<
-        string | null
-      >`(select lp.policy_id from license_policies lp where lp.license_id = licenses.id)`.as(
-        'policy_id',
-      ),
+      'lp.policy_id',
     ]);
 }
 
@@ -220,10 +218,10 @@ export async function findLicenseForValidation(
     license: toRecord(row),
     activatedOnInstance: row.activated_here > 0,
     policy:
-      row.bound_policy_id === null
+      row.policy_id === null
         ? null
         : {
-            policyId: row.bound_policy_id,
+            policyId: row.policy_id,
             overrides: row.bound_overrides ?? '{}',
             clockStartedAt: row.bound_clock_started_at,
           },
@@ -238,12 +236,7 @@ const licenseForValidation = preparedQuery((db) =>
         'activated_here',
       ),
     )
-    .leftJoin('license_policies as lp', 'lp.license_id', 'licenses.id')
-    .select([
-      'lp.policy_id as bound_policy_id',
-      'lp.overrides as bound_overrides',
-      'lp.clock_started_at as bound_clock_started_at',
-    ])
+    .select(['lp.overrides as bound_overrides', 'lp.clock_started_at as bound_clock_started_at'])
     .where('key', '=', ''),
 );
 
