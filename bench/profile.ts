@@ -9,6 +9,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -60,3 +61,21 @@ const print = (title: string, entries: Map<string, number>) => {
 };
 print('self time by package', byPackage);
 print('self time by function', byFunction);
+
+// Total time: a sample counts for every distinct function on its stack, so a layer (a hook, a
+// serializer, a service call) shows what it costs with everything it calls.
+const parentOf = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+const inclusive = new Map<string, number>();
+for (const [id, micros] of selfMicros) {
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+    const node = byId.get(at);
+    if (node === undefined) break;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (url === '') continue;
+    seen.add(`${functionName || '(anonymous)'} ${where(url)}:${String(lineNumber + 1)}`);
+  }
+  for (const name of seen) inclusive.set(name, (inclusive.get(name) ?? 0) + micros);
+}
+print('total time (with callees) by function', inclusive);

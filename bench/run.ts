@@ -683,6 +683,7 @@ try {
   const basePort = await freePort();
   const baseline = start(['--import', 'tsx', 'bench/baseline-server.ts'], {
     PORT: String(basePort),
+    DB: join(dataDir, 'entitle.db'),
   });
   children.push(baseline);
   const entitlePort = await freePort();
@@ -724,6 +725,14 @@ try {
     server: baseline,
   });
   figures.push(bare);
+  // The floor of a validation on this machine: a POST parsed and one raw read, nothing else.
+  const lookupFloor = await load('baseline: bare Fastify POST + one raw SQLite read by key', {
+    url: `${base}/lookup`,
+    method: 'POST',
+    server: baseline,
+    vary: { kind: 'key-body', keysFile, field: 'key' },
+  });
+  figures.push(lookupFloor);
   figures.push(
     await load('GET /healthz (full plugin stack, no auth)', { url: `${entitle}/healthz`, server }),
   );
@@ -847,6 +856,19 @@ try {
       0.45,
     ),
     atMost('validate p99 / bare route p99', ratio(validate?.p99Ms, Math.max(bare.p99Ms, 1)), 2.5),
+    // Not a target of the issue: how far validation is from the floor (a route that only reads).
+    {
+      name: '(reference) validate throughput / bare POST + raw read route',
+      value: ratio(validate?.requestsPerSecond, lookupFloor?.requestsPerSecond),
+      target: '—',
+      met: null,
+    },
+    {
+      name: '(reference) bare POST + raw read route / bare route',
+      value: ratio(lookupFloor?.requestsPerSecond, bare.requestsPerSecond),
+      target: '—',
+      met: null,
+    },
     atLeast(
       'HP ?key= / native validate',
       ratio(hp?.requestsPerSecond, validate?.requestsPerSecond),

@@ -41,7 +41,15 @@ export async function visibleInstance(
   principal: Principal,
   id: string,
 ): Promise<Instance> {
-  const instance = await findInstance(db, id);
+  return seenBy(principal, id, await findInstance(db, id));
+}
+
+/** `instance` (read as `id`) when the principal may see it; otherwise it is missing. */
+export function seenBy<T extends { accountId: string }>(
+  principal: Principal,
+  id: string,
+  instance: T | undefined,
+): T {
   if (
     instance === undefined ||
     !canSeeAccount(principal, instance.accountId) ||

@@ -1,5 +1,4 @@
 import { NotFound } from '../domain/errors.js';
-import type { Instance } from '../domain/instance.js';
 import {
   complianceLevel,
   licenseValidity,
@@ -13,11 +12,12 @@ import { onlyWhenRegistered, recognizeKey } from '../domain/license-key.js';
 import type { Product } from '../domain/product.js';
 import { accountScope, requireAccount, requireRole, type Principal } from '../domain/principal.js';
 import type { Executor, Store } from '../store/database.js';
-import { touchInstance } from '../store/instances.repository.js';
+import { findInstance, touchInstance } from '../store/instances.repository.js';
 import {
   activeInstancesOfProduct,
   findLicenseForValidation,
   licensesOfProduct,
+  type CallingInstance,
   licensesOnInstance,
   type LicenseRecord,
 } from '../store/licenses.repository.js';
@@ -26,7 +26,7 @@ import { leasesOf, type LeaseRecord } from '../store/policies.repository.js';
 import { countLicenseAction, startLicenseClock, type PolicyCache } from './license-terms.js';
 import type { ProductCache } from './product-cache.js';
 import type { ServiceContext } from './context.js';
-import { assertActsFor, visibleInstance } from './instances.js';
+import { assertActsFor, seenBy, visibleInstance } from './instances.js';
 import { withValidity } from './licenses.js';
 import { productRef } from './products.js';
 
@@ -84,7 +84,7 @@ export function validationService(
     ctx: ServiceContext,
     facts: LicenseFacts,
     request: ValidateRequest,
-    instance: Instance | undefined,
+    instance: CallingInstance | undefined,
     now: Date,
   ): Promise<ValidationResult> {
     const license =
@@ -125,15 +125,20 @@ export function validationService(
       if (!recognition.ok) return unknown('BAD_FORMAT', 'License key format not supported.');
 
       const result = await store.read(async (db): Promise<ReadOutcome> => {
-        const instance =
-          instanceId === undefined
-            ? undefined
-            : await visibleInstance(db, ctx.principal, instanceId);
         const found = await findLicenseForValidation(
           db,
           recognition.normalized,
-          instance?.id ?? null,
+          instanceId ?? null,
         );
+        // The calling instance comes with its license; only an unknown key reads it on its own.
+        const instance =
+          instanceId === undefined
+            ? undefined
+            : seenBy(
+                ctx.principal,
+                instanceId,
+                found === undefined ? await findInstance(db, instanceId) : found.instance,
+              );
         const license = found?.license;
         if (license === undefined && onlyWhenRegistered(recognition.scheme)) {
           // Only registration makes an opaque string a key: unregistered, it is no key at all.
@@ -268,8 +273,8 @@ interface BoundFacts extends PolicyFacts {
 
 /** The read part of validation: a verdict already (an unknown key), or the facts to judge. */
 type ReadOutcome =
-  | { verdict: ValidationResult; instance: Instance | undefined }
-  | { facts: LicenseFacts; instance: Instance | undefined };
+  | { verdict: ValidationResult; instance: CallingInstance | undefined }
+  | { facts: LicenseFacts; instance: CallingInstance | undefined };
 
 /** What the read part of validation learned about a recognized license. */
 interface LicenseFacts {

@@ -201,18 +201,33 @@ export interface BoundPolicy {
   clockStartedAt: string | null;
 }
 
+/** What validation needs of the calling instance: who owns it, its fingerprint, when it was seen. */
+export interface CallingInstance {
+  id: string;
+  accountId: string;
+  fingerprint: string | null;
+  lastSeenAt: string | null;
+}
+
 /**
- * The license of a key, whether it is activated on an instance, and its policy binding, in one
- * query: what validation needs on every call.
+ * The license of a key, whether it is activated on an instance, its policy binding and the calling
+ * instance itself (undefined when there is no such instance), in one query: what validation needs
+ * on every call.
  */
 export async function findLicenseForValidation(
   db: Executor,
   key: string,
   instanceId: string | null,
 ): Promise<
-  { license: LicenseRecord; activatedOnInstance: boolean; policy: BoundPolicy | null } | undefined
+  | {
+      license: LicenseRecord;
+      activatedOnInstance: boolean;
+      policy: BoundPolicy | null;
+      instance: CallingInstance | undefined;
+    }
+  | undefined
 > {
-  const [row] = await licenseForValidation(db, [instanceId ?? '', key]);
+  const [row] = await licenseForValidation(db, [instanceId ?? '', instanceId ?? '', key]);
   if (row === undefined) return undefined;
   return {
     license: toRecord(row),
@@ -225,19 +240,36 @@ export async function findLicenseForValidation(
             overrides: row.bound_overrides ?? '{}',
             clockStartedAt: row.bound_clock_started_at,
           },
+    instance:
+      row.calling_instance_id === null || row.calling_account_id === null
+        ? undefined
+        : {
+            id: row.calling_instance_id,
+            accountId: row.calling_account_id,
+            fingerprint: row.calling_fingerprint,
+            lastSeenAt: row.calling_last_seen_at,
+          },
   };
 }
 
-/** Parameters: the instance id ('' for none), then the key. */
+/** Parameters: the instance id ('' for none) twice, then the key. */
 const licenseForValidation = preparedQuery((db) =>
   selectLicenses(db)
+    .leftJoin('instances as ci', (join) => join.on('ci.id', '=', ''))
     .select(
       sql<number>`(select count(*) from activations a where a.license_id = licenses.id and a.instance_id = ${''} and a.deactivated_at is null)`.as(
         'activated_here',
       ),
     )
-    .select(['lp.overrides as bound_overrides', 'lp.clock_started_at as bound_clock_started_at'])
-    .where('key', '=', ''),
+    .select([
+      'lp.overrides as bound_overrides',
+      'lp.clock_started_at as bound_clock_started_at',
+      'ci.id as calling_instance_id',
+      'ci.account_id as calling_account_id',
+      'ci.fingerprint as calling_fingerprint',
+      'ci.last_seen_at as calling_last_seen_at',
+    ])
+    .where('licenses.key', '=', ''),
 );
 
 /**
