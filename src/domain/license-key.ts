@@ -254,19 +254,26 @@ function bytesToSymbols(bytes: Uint8Array, count: number): number[] {
   return symbols;
 }
 
+/** SYMBOL_VALUES by ASCII code (-1: no symbol): validation decodes a key on every call. */
+const SYMBOL_BY_CODE = Int8Array.from({ length: 128 }, (_, code) =>
+  SYMBOL_VALUES.get(String.fromCharCode(code)) ?? -1,
+);
+
 /** Symbol values of upper-case text, aliases included; undefined when a character is no symbol. */
 function textToSymbols(text: string): number[] | undefined {
   const symbols: number[] = [];
-  for (const char of text) {
-    const value = SYMBOL_VALUES.get(char);
-    if (value === undefined) return undefined;
+  for (let i = 0; i < text.length; i++) {
+    const value = SYMBOL_BY_CODE[text.charCodeAt(i)] ?? -1;
+    if (value < 0) return undefined;
     symbols.push(value);
   }
   return symbols;
 }
 
 function symbolsToText(symbols: readonly number[]): string {
-  return symbols.map((value) => CROCKFORD.charAt(value)).join('');
+  let text = '';
+  for (const value of symbols) text += CROCKFORD.charAt(value);
+  return text;
 }
 
 function groupSymbols(text: string): string {
