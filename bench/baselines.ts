@@ -10,9 +10,8 @@
  */
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteStore } from '../src/store/database.js';
+import { rawUsageInserter } from './raw-insert.js';
 
 const [mode, secondsText, file, extra] = process.argv.slice(2);
 const seconds = Number(secondsText ?? '3');
@@ -44,37 +43,16 @@ async function measure(): Promise<number> {
       return ops;
     }
     case 'sqlite-insert': {
-      const store = openSqliteStore({ file: join(file ?? '', 'insert-baseline.db') });
-      await store.migrate();
-      await store.close();
-      const db = new Database(join(file ?? '', 'insert-baseline.db'));
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      const now = new Date().toISOString();
-      db.prepare(
-        "insert into accounts (id, name, org_id, settings, created_at, updated_at) values ('acct-000000', 'Raw', null, '{}', ?, ?)",
-      ).run(now, now);
-      db.prepare(
-        "insert into products (id, slug, name, group_name, description, created_at, updated_at) values (1, 'raw', 'Raw', null, '', ?, ?)",
-      ).run(now, now);
-      const insert = db.prepare(
-        'insert into usage_records (account_id, id, instance_id, product_id, measure, kind, value, at, received_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing',
-      );
+      const raw = await rawUsageInserter(file ?? '', 'insert-baseline.db');
       let id = 0;
-      const batch = db.transaction(() => {
-        const at = new Date().toISOString();
-        for (let i = 0; i < 1000; i++) {
-          insert.run('acct-000000', `raw-${String(id++)}`, null, 1, 'metric:1', 'delta', 1, at, at);
-        }
-      });
       const end = performance.now() + seconds * 1000;
       let rows = 0;
       while (performance.now() < end) {
-        batch();
+        const at = new Date().toISOString();
+        raw.insert(Array.from({ length: 1000 }, () => ({ id: `raw-${String(id++)}`, at })));
         rows += 1000;
       }
-      db.close();
+      raw.close();
       return Math.round(rows / seconds);
     }
     case 'ed25519': {

@@ -65,7 +65,8 @@ print('self time by function', byFunction);
 // Total time: a sample counts for every distinct function on its stack, so a layer (a hook, a
 // serializer, a service call) shows what it costs with everything it calls.
 const parentOf = new Map<number, number>();
-for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+for (const node of profile.nodes)
+  for (const child of node.children ?? []) parentOf.set(child, node.id);
 const inclusive = new Map<string, number>();
 for (const [id, micros] of selfMicros) {
   const seen = new Set<string>();

@@ -684,6 +684,7 @@ try {
   const baseline = start(['--import', 'tsx', 'bench/baseline-server.ts'], {
     PORT: String(basePort),
     DB: join(dataDir, 'entitle.db'),
+    INGEST_DIR: dataDir,
   });
   children.push(baseline);
   const entitlePort = await freePort();
@@ -726,7 +727,7 @@ try {
   });
   figures.push(bare);
   // The floor of a validation on this machine: a POST parsed and one raw read, nothing else.
-  const lookupFloor = await load('baseline: bare Fastify POST + one raw SQLite read by key', {
+  const lookupFloor = await load('validate floor: bare Fastify POST + one raw SQLite read by key', {
     url: `${base}/lookup`,
     method: 'POST',
     server: baseline,
@@ -762,6 +763,9 @@ try {
   );
   figures.push(validate);
   const rssAfterValidate = rssMb(server.pid);
+  // The target's figure: the server idle (2 s, no requests) after the validate run.
+  await new Promise((resolveWait) => setTimeout(resolveWait, 2000));
+  const idleRssAfterValidate = rssMb(server.pid);
   const hp = await load('HP GET /sdn/v2.0/licenses?key="…" (same keys)', {
     url: `${entitle}/sdn/v2.0/licenses`,
     headers: asInstance,
@@ -796,6 +800,24 @@ try {
     },
   );
   figures.push(usage);
+  // The floor of ingestion on this machine: the same batches posted, parsed and inserted raw.
+  const usageFloor = await load(
+    'usage floor: bare Fastify POST of the same batches + raw batched insert',
+    {
+      url: `${base}/ingest`,
+      method: 'POST',
+      server: baseline,
+      connections: 4,
+      vary: {
+        kind: 'usage',
+        size: USAGE_BATCH,
+        instance: INSTANCE_ID,
+        product: 'bench',
+        metric: 1,
+      },
+    },
+  );
+  figures.push(usageFloor);
   const compliance = await load(
     `GET /v1/accounts/{id}/compliance (${String(COMPLIANCE_LICENSES)} licenses, ${String(COMPLIANCE_USAGE)} usage records)`,
     {
@@ -829,7 +851,8 @@ try {
   );
   figures.push(listSmall);
   await new Promise((resolveWait) => setTimeout(resolveWait, 2000));
-  const idleRss = rssMb(server.pid);
+  // Idle again after every scenario (usage ingested, compliance cached, lists read): for the note.
+  const idleRssAtEnd = rssMb(server.pid);
   const postgres = await postgresScenarios(validate, usage);
   figures.push(...postgres.figures);
 
@@ -880,6 +903,21 @@ try {
       0.8,
     ),
     atLeast('usage records/s / raw batched insert', ratio(usageRecordsPerSecond, rawInsert), 0.6),
+    {
+      name: '(reference) usage records/s / floor route records/s',
+      value: ratio(usage?.requestsPerSecond, usageFloor?.requestsPerSecond),
+      target: '—',
+      met: null,
+    },
+    {
+      name: '(reference) floor route records/s / raw batched insert',
+      value: ratio(
+        usageFloor === null ? undefined : usageFloor.requestsPerSecond * USAGE_BATCH,
+        rawInsert,
+      ),
+      target: '—',
+      met: null,
+    },
     atMost('compliance summary p50 (ms)', compliance?.p50Ms ?? null, 50),
     atMost(
       'list p50 at 1M / p50 at 10k',
@@ -891,7 +929,13 @@ try {
       sdkVerify === null ? null : Number(sdkVerify.distinctRatio.toFixed(3)),
       0.9,
     ),
-    atMost('idle RSS after the validate run (MB)', idleRss, 150),
+    atMost('idle RSS after the validate run (MB)', idleRssAfterValidate, 150),
+    {
+      name: '(reference) idle RSS after every scenario (MB)',
+      value: idleRssAtEnd,
+      target: '—',
+      met: null,
+    },
   ];
 
   const rows = figures
@@ -918,7 +962,11 @@ try {
       ed25519VerifiesPerSecond: rawVerify,
       sdkVerify,
     },
-    rssMb: { afterValidate: rssAfterValidate, idle: idleRss },
+    rssMb: {
+      underValidateLoad: rssAfterValidate,
+      idleAfterValidate: idleRssAfterValidate,
+      idleAtEnd: idleRssAtEnd,
+    },
     server: { nodeFlags: SERVER_NODE_FLAGS, env: START.env },
     postgres: {
       licenses: PG_LICENSES,
