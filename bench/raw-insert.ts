@@ -41,5 +41,12 @@ export async function rawUsageInserter(
       statement.run('acct-000000', row.id, null, 1, 'metric:1', 'delta', 1, row.at, received);
     }
   });
-  return { insert: (rows) => insert(rows), close: () => db.close() };
+  return {
+    insert: (rows) => {
+      insert(rows);
+    },
+    close: () => {
+      db.close();
+    },
+  };
 }
