@@ -409,6 +409,19 @@ async function loadSplit(
   };
 }
 
+/** Sends SIGTERM and waits for the exit (SIGKILL after 10 s): the run never hangs on a child. */
+function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 /** User + system CPU seconds a process has used, from /proc/<pid>/stat (Linux; null elsewhere). */
 function cpuSeconds(pid: number | undefined): number | null {
   try {
@@ -611,7 +624,8 @@ async function postgresScenarios(
     );
     return { figures, validate, usage };
   } finally {
-    for (const server of started) server.kill('SIGTERM');
+    // The servers first: a cluster stopped under them cuts their connections mid-shutdown.
+    await Promise.all(started.map(stopped));
     cluster.stop();
     rmSync(pgDir, { recursive: true, force: true });
   }
@@ -633,14 +647,14 @@ try {
   );
   const sqlite = openSqliteStore({ file: join(dataDir, 'entitle.db') });
   await sqlite.migrate();
-  keys.push(
-    ...(await seed(sqlite, dataDir, {
-      accounts: ACCOUNTS,
-      licenses: LICENSES,
-      complianceLicenses: COMPLIANCE_LICENSES,
-      complianceUsage: COMPLIANCE_USAGE,
-    })),
-  );
+  const seeded = await seed(sqlite, dataDir, {
+    accounts: ACCOUNTS,
+    licenses: LICENSES,
+    complianceLicenses: COMPLIANCE_LICENSES,
+    complianceUsage: COMPLIANCE_USAGE,
+  });
+  // Not `push(...seeded)`: a million arguments overflow the stack.
+  for (const key of seeded) keys.push(key);
   await sqlite.close();
   const keysFile = join(dataDir, 'keys.txt');
   writeFileSync(keysFile, `${keys.join('\n')}\n`);

@@ -255,8 +255,9 @@ function bytesToSymbols(bytes: Uint8Array, count: number): number[] {
 }
 
 /** SYMBOL_VALUES by ASCII code (-1: no symbol): validation decodes a key on every call. */
-const SYMBOL_BY_CODE = Int8Array.from({ length: 128 }, (_, code) =>
-  SYMBOL_VALUES.get(String.fromCharCode(code)) ?? -1,
+const SYMBOL_BY_CODE = Int8Array.from(
+  { length: 128 },
+  (_, code) => SYMBOL_VALUES.get(String.fromCharCode(code)) ?? -1,
 );
 
 /** Symbol values of upper-case text, aliases included; undefined when a character is no symbol. */

@@ -171,8 +171,14 @@ export function openPostgresStore(options: PostgresOptions): Store {
     max: options.poolSize ?? 10,
     types: postgresTypes,
   });
-  // An idle connection the server drops (restart, failover) must not crash the process.
+  // A connection the server drops (restart, failover, pg_terminate_backend) must not crash the
+  // process. Idle ones are reported on the pool; one checked out for a use case is reported on
+  // its client, where nothing listens once the pool has lent it: that use case's query fails
+  // instead, and the pool discards the broken client when it comes back.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Database>({ dialect: new PortablePostgresDialect({ pool }) });
   return createStore(db, 'postgres', () =>
     Promise.reject(
