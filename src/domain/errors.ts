@@ -18,7 +18,8 @@ export type DomainErrorCode =
   | 'IN_USE'
   | 'SEAT_LIMIT'
   | 'NOT_USABLE'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE';
 
 export class DomainError extends Error {
   readonly code: DomainErrorCode;
@@ -106,5 +107,19 @@ export class RateLimited extends DomainError {
       `Too many ${what}: at most ${String(limit)} per ${window}; retry in ${String(retryAfterSeconds)} s.`,
     );
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * The database cannot serve the use case right now (connection lost or refused, locked past the
+ * busy timeout, disk full): nothing was written, and the same request may succeed later.
+ */
+export class Unavailable extends DomainError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number, options: { cause?: unknown } = {}) {
+    super('UNAVAILABLE', message);
+    this.retryAfterSeconds = retryAfterSeconds;
+    if (options.cause !== undefined) this.cause = options.cause;
   }
 }

@@ -159,6 +159,7 @@ const SLUG_FOR_CODE: Record<DomainErrorCode, ProblemSlug> = {
   SEAT_LIMIT: 'seat-limit-reached',
   NOT_USABLE: 'license-not-usable',
   RATE_LIMITED: 'rate-limited',
+  UNAVAILABLE: 'unavailable',
 };
 
 export function problemForDomainError(error: DomainError, correlationID: string): Problem {

@@ -19,10 +19,11 @@ import {
   PG_DEADLOCK_DETECTED,
   PG_UNTRANSLATABLE_CHARACTER,
   PG_SERIALIZATION_FAILURE,
+  isUnavailable,
   PortablePostgresDialect,
   type Dialect,
 } from './dialect.js';
-import { InvalidParams } from '../domain/errors.js';
+import { InvalidParams, Unavailable } from '../domain/errors.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -224,11 +225,24 @@ function withStatementCache(
  */
 const TRANSACTION_ATTEMPTS = 5;
 
+/** How long a client is asked to wait after the database could not serve (`Retry-After`). */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+
 /**
- * PostgreSQL text cannot hold U+0000 (SQLite's can): a request carrying one is refused as bad
- * input (400), whichever parameter or field it came in, rather than failing as a 500.
+ * Driver failures the caller can act on, as domain errors. PostgreSQL text cannot hold U+0000
+ * (SQLite's can): a request carrying one is refused as bad input (400), whichever parameter or
+ * field it came in, rather than failing as a 500. A database that cannot serve now (connection
+ * lost or refused, locked, full) is a 503 the client may retry: the use case's transaction did
+ * not commit, or (a connection lost during COMMIT) the client's retry finds what it wrote.
  */
 function translateDriverError(error: unknown): unknown {
+  if (isUnavailable(error)) {
+    return new Unavailable(
+      'The database cannot serve this request right now; nothing was changed. Retry shortly.',
+      UNAVAILABLE_RETRY_AFTER_SECONDS,
+      { cause: error },
+    );
+  }
   const code = (error as { code?: unknown } | null)?.code;
   if (code === PG_CHARACTER_NOT_IN_REPERTOIRE || code === PG_UNTRANSLATABLE_CHARACTER) {
     return new InvalidParams(
@@ -253,7 +267,7 @@ function createStore(db: Db, dialect: Dialect, backup: Store['backup'], readDb: 
       try {
         return await runOnce(work);
       } catch (error) {
-        if (dialect !== 'postgres') throw error;
+        if (dialect !== 'postgres') throw translateDriverError(error);
         if (attempt >= TRANSACTION_ATTEMPTS || !isRetryable(error)) {
           throw translateDriverError(error);
         }
@@ -277,13 +291,10 @@ function createStore(db: Db, dialect: Dialect, backup: Store['backup'], readDb: 
         for (const observe of observers) observe(useCase, seconds, outcome);
       }
     },
-    read:
-      dialect === 'postgres'
-        ? (work) =>
-            work(db).catch((error: unknown) => {
-              throw translateDriverError(error);
-            })
-        : (work) => work(readDb),
+    read: (work) =>
+      work(readDb).catch((error: unknown) => {
+        throw translateDriverError(error);
+      }),
     async migrate() {
       const migrator = new Migrator({
         db,

@@ -70,10 +70,11 @@ export interface TestStore {
 export async function openTestStore(
   dir: string,
   dialect: 'sqlite' | 'postgres' = testDialect(),
+  sqlite: { busyTimeoutMs?: number } = {},
 ): Promise<TestStore> {
   if (dialect === 'sqlite') {
     const file = join(dir, 'entitle.db');
-    const store = openSqliteStore({ file });
+    const store = openSqliteStore({ file, ...sqlite });
     await store.migrate();
     return { store, url: `sqlite:${file}`, close: () => store.close() };
   }
@@ -114,10 +115,16 @@ export async function createHarness(
     prepare?: (store: Store) => Promise<void>;
     /** The API-wide rate limit (none unless given, as in `buildApp`). */
     rateLimit?: ApiRateLimit;
+    /** SQLite's busy timeout (the store's default is 5 s). */
+    sqliteBusyTimeoutMs?: number;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'entitle-test-'));
-  const opened = await openTestStore(dir, options.dialect);
+  const opened = await openTestStore(
+    dir,
+    options.dialect,
+    options.sqliteBusyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.sqliteBusyTimeoutMs },
+  );
   const store = opened.store;
   await options.prepare?.(store);
   const clock = fixedClock(T0);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { Unavailable } from '../../src/domain/errors.js';
 import { openTestStore, type TestStore } from '../helpers/harness.js';
 import { adminQuery, testDialect } from '../helpers/postgres.js';
 
@@ -23,7 +24,7 @@ describe.runIf(testDialect() === 'postgres')('a PostgreSQL connection lost mid-t
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('fails that use case only, and the store goes on with a new connection', async () => {
+  it('fails that use case only, as Unavailable, and the store goes on with a new connection', async () => {
     const { store } = test;
     const outcome = store.transaction('test.connection-lost', async (tx) => {
       const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(tx);
@@ -31,7 +32,7 @@ describe.runIf(testDialect() === 'postgres')('a PostgreSQL connection lost mid-t
       await adminQuery(inject('postgresAdminUrl'), [`select pg_terminate_backend(${String(pid)})`]);
       await sql`select 1`.execute(tx);
     });
-    await expect(outcome).rejects.toThrow();
+    await expect(outcome).rejects.toBeInstanceOf(Unavailable);
     const { rows } = await store.read((db) => sql<{ one: number }>`select 1 as one`.execute(db));
     expect(rows).toEqual([{ one: 1 }]);
   });

@@ -1,7 +1,13 @@
 // Helpers every compatibility facade needs: its 405/404 and error answers, paging, the calling instance.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HTTPMethod } from 'find-my-way';
-import { DomainError, RateLimited, Unauthenticated, type FieldIssue } from '../../domain/errors.js';
+import {
+  DomainError,
+  RateLimited,
+  Unauthenticated,
+  Unavailable,
+  type FieldIssue,
+} from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Instance } from '../../domain/instance.js';
 import { LoginThrottled } from '../../domain/user.js';
@@ -107,6 +113,11 @@ export function facadeErrorHandler(answers: FacadeErrorAnswers) {
       return answers.throttled === undefined
         ? answers.client(reply, 429, error)
         : answers.throttled(reply, error);
+    }
+    if (error instanceof Unavailable) {
+      request.log.warn({ err: error.cause }, error.message);
+      void reply.header('retry-after', String(error.retryAfterSeconds));
+      return answers.domain(reply, error);
     }
     if (error instanceof Unauthenticated) {
       request.log.info({ code: error.code }, error.message);

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
-import { DomainError, RateLimited, Unauthenticated } from '../../domain/errors.js';
+import { DomainError, RateLimited, Unauthenticated, Unavailable } from '../../domain/errors.js';
 import { problem, problemForDomainError, sendProblem, type ProblemSlug } from '../problems.js';
 import { issuesFromValidation } from '../validation.js';
 
@@ -96,6 +96,12 @@ export function handleError(
       reply,
       problem(error.missing ? 'missing-token' : 'invalid-token', request.id, error.message),
     );
+  }
+  if (error instanceof Unavailable) {
+    // The server's trouble, not the caller's: logged with the driver's own error.
+    request.log.warn({ err: error.cause }, error.message);
+    reply.header('retry-after', String(error.retryAfterSeconds));
+    return sendProblem(reply, problemForDomainError(error, request.id));
   }
   if (error instanceof DomainError) {
     request.log.info({ code: error.code, issues: error.issues }, error.message);

@@ -91,7 +91,7 @@ export const ASTRA_PROBLEMS = {
 type AstraProblemName = keyof typeof ASTRA_PROBLEMS;
 
 /** Typed domain errors → Astra problems. */
-const PROBLEM_FOR_CODE: Record<DomainErrorCode, AstraProblemName> = {
+const PROBLEM_FOR_CODE: Record<Exclude<DomainErrorCode, 'UNAVAILABLE'>, AstraProblemName> = {
   NOT_FOUND: 'resourceNotFound',
   FORBIDDEN: 'forbidden',
   UNAUTHENTICATED: 'missingToken',
@@ -132,7 +132,7 @@ export function astraProblem(
   };
 }
 
-/** Failures the document does not number (405, 413, 415, 500): RFC 7807's `about:blank`. */
+/** Failures the document does not number (405, 413, 415, 500, 503): RFC 7807's `about:blank`. */
 export function httpProblem(status: number, correlationID: string, detail: string): AstraProblem {
   return {
     type: 'about:blank',
@@ -149,6 +149,8 @@ export function sendAstraProblem(reply: FastifyReply, body: AstraProblem): Fasti
 
 function problemForDomainError(error: DomainError, id: string): AstraProblem {
   if (error instanceof CollectionNotFound) return astraProblem('collectionNotFound', id);
+  // The document numbers no problem for an outage: RFC 7807's `about:blank`, as for a 500.
+  if (error.code === 'UNAVAILABLE') return httpProblem(503, id, error.message);
   const name = PROBLEM_FOR_CODE[error.code];
   switch (name) {
     case 'invalidParameters':

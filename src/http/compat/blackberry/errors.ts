@@ -13,7 +13,8 @@ export type BlackBerryErrorCode =
   | 'NOT_ACCEPTABLE'
   | 'CONFLICT'
   | 'TOO_MANY_REQUESTS'
-  | 'INTERNAL_ERROR';
+  | 'INTERNAL_ERROR'
+  | 'SERVICE_UNAVAILABLE';
 
 interface Failure {
   status: number;
@@ -36,6 +37,7 @@ export const BLACKBERRY_ERRORS: Record<DomainErrorCode, Failure> = {
   SEAT_LIMIT: { status: 409, code: 'CONFLICT' },
   NOT_USABLE: { status: 409, code: 'CONFLICT' },
   RATE_LIMITED: { status: 429, code: 'TOO_MANY_REQUESTS' },
+  UNAVAILABLE: { status: 503, code: 'SERVICE_UNAVAILABLE' },
 };
 
 export function sendBlackBerryError(

@@ -16,6 +16,7 @@ const DOMAIN_ERRORS: Record<DomainErrorCode, { status: number; code: string }> =
   SEAT_LIMIT: { status: 400, code: 'BAD_REQUEST' },
   NOT_USABLE: { status: 400, code: 'BAD_REQUEST' },
   RATE_LIMITED: { status: 429, code: 'TOO_MANY_REQUESTS' },
+  UNAVAILABLE: { status: 503, code: 'SERVICE_UNAVAILABLE' },
 };
 
 function send(

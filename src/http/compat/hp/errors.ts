@@ -36,6 +36,7 @@ export const HP_ERRORS: Record<DomainErrorCode, HpFailure> = {
   SEAT_LIMIT: { status: 400, error: 'IllegalStateException' },
   NOT_USABLE: { status: 400, error: 'IllegalStateException' },
   RATE_LIMITED: { status: 429, error: 'TooManyRequestsException' },
+  UNAVAILABLE: { status: 503, error: 'ServiceUnavailableException' },
 };
 
 /** Sends `{"error", "message"}` as `application/json`, exactly (HP clients compare the string). */

@@ -21,6 +21,7 @@ const DOMAIN_ERRORS: Record<DomainErrorCode, { status: number; id: string }> = {
   SEAT_LIMIT: { status: 400, id: 'BAD_REQUEST' },
   NOT_USABLE: { status: 400, id: 'BAD_REQUEST' },
   RATE_LIMITED: { status: 429, id: 'TOO_MANY_REQUESTS' },
+  UNAVAILABLE: { status: 503, id: 'SERVICE_UNAVAILABLE' },
 };
 
 function send(reply: FastifyReply, status: number, body: NpError): FastifyReply {
