@@ -188,6 +188,17 @@ export function gaugeKey(record: UsageRecord): string {
   ]);
 }
 
+/** A gauge record replaces its series' stored reading only when it is newer. */
+function foldGauge(aggregates: UsageAggregates, record: UsageRecord): void {
+  if (record.kind !== 'gauge') return;
+  const key = gaugeKey(record);
+  const candidate = { value: record.value, at: record.at, recordId: record.id };
+  const current = aggregates.gauges.get(key);
+  if (current === undefined || isNewerGauge(candidate, current)) {
+    aggregates.gauges.set(key, candidate);
+  }
+}
+
 /**
  * Folds one new record (never one already applied: the caller deduplicates by id) into the
  * aggregates. Order does not matter: a delta lands in its own day whenever it arrives, and a late
@@ -200,14 +211,7 @@ export function applyUsage(aggregates: UsageAggregates, record: UsageRecord): vo
     deltaSum: rollup.deltaSum + (record.kind === 'delta' ? record.value : 0),
     records: rollup.records + 1,
   });
-  if (record.kind === 'gauge') {
-    const key = gaugeKey(record);
-    const candidate = { value: record.value, at: record.at, recordId: record.id };
-    const current = aggregates.gauges.get(key);
-    if (current === undefined || isNewerGauge(candidate, current)) {
-      aggregates.gauges.set(key, candidate);
-    }
-  }
+  foldGauge(aggregates, record);
 }
 
 /**
@@ -241,14 +245,7 @@ export function applyUsageBatch(
     lastDay = day;
     if (record.kind === 'delta') rollup.deltaSum += record.value;
     rollup.records += 1;
-    if (record.kind === 'gauge') {
-      const key = gaugeKey(record);
-      const candidate = { value: record.value, at: record.at, recordId: record.id };
-      const current = aggregates.gauges.get(key);
-      if (current === undefined || isNewerGauge(candidate, current)) {
-        aggregates.gauges.set(key, candidate);
-      }
-    }
+    foldGauge(aggregates, record);
   }
 }
 

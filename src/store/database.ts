@@ -19,11 +19,11 @@ import {
   PG_DEADLOCK_DETECTED,
   PG_UNTRANSLATABLE_CHARACTER,
   PG_SERIALIZATION_FAILURE,
-  isUnavailable,
   PortablePostgresDialect,
   type Dialect,
 } from './dialect.js';
 import { InvalidParams, Unavailable } from '../domain/errors.js';
+import { isUnavailable } from './errors.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 

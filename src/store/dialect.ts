@@ -73,50 +73,6 @@ export const PG_CHARACTER_NOT_IN_REPERTOIRE = '22021';
 export const PG_UNTRANSLATABLE_CHARACTER = '22P05';
 
 /**
- * Failures that say the database cannot serve now, not that the request is wrong: a connection
- * refused or lost (node's socket errors, node-postgres's own messages, SQLSTATE class 08), the
- * server shutting down or not yet accepting (57P01–57P03), out of connections or resources
- * (class 53); SQLite locked past its busy timeout, or its disk full.
- */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EPIPE',
-  '57P01',
-  '57P02',
-  '57P03',
-  'SQLITE_BUSY',
-  'SQLITE_BUSY_RECOVERY',
-  'SQLITE_BUSY_SNAPSHOT',
-  'SQLITE_BUSY_TIMEOUT',
-  'SQLITE_FULL',
-]);
-const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '53'];
-const LOST_CONNECTION_MESSAGES = [
-  'Connection terminated',
-  'not queryable',
-  'timeout exceeded when trying to connect',
-  'Client was closed and is not queryable',
-];
-
-export function isUnavailable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string') {
-    if (UNAVAILABLE_CODES.has(code)) return true;
-    if (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_SQLSTATE_CLASSES.includes(code.slice(0, 2))) {
-      return true;
-    }
-  }
-  if (error instanceof AggregateError) return error.errors.some(isUnavailable);
-  return typeof message === 'string' && LOST_CONNECTION_MESSAGES.some((m) => message.includes(m));
-}
-
-/**
  * Runs `work` so that its failure leaves the enclosing transaction usable. SQLite rolls back just
  * the failed statement; PostgreSQL aborts the whole transaction, so there the work runs inside a
  * savepoint that is rolled back on failure. Use it where a caller catches a constraint violation
