@@ -14,8 +14,9 @@ import { openTestStore, type TestStore } from '../helpers/harness.js';
 /**
  * Several processes, one PostgreSQL database: two real `entitle serve` processes (the built
  * server, dist/) on one database, each on its own port, with the scheduled jobs running in both.
- * What one process does, the other must respect: seat limits, usage idempotency, revocations, and
- * job passes. Runs in the `postgres` project only (vitest.config.ts).
+ * What one process does, the other must respect: seat limits, floating leases, per-license rate
+ * limits, usage idempotency, revocations, and job passes. Runs in the `postgres` project only
+ * (vitest.config.ts).
  */
 
 const MAIN = resolve('dist/cli/main.js');
@@ -246,6 +247,67 @@ describe('two processes on one PostgreSQL database', () => {
     );
     expect(daily[0]?.total).toBe(30);
   }, 30_000);
+
+  it('100 instances racing across both for 5 floating leases: exactly 5', async () => {
+    const policy = await call(serverAt(0), 'POST', '/v1/policies', {
+      product: 'ctl',
+      name: 'floating five',
+      floating: true,
+      seatLimit: 5,
+      leaseSeconds: 600,
+    });
+    expect(policy.status).toBe(201);
+    const issued = await call(serverAt(1), 'POST', '/v1/licenses', {
+      accountId: 'acme',
+      policy: policy.body.id,
+    });
+    expect(issued.status).toBe(201);
+    const floatingId = String(issued.body.id);
+    const answers = await Promise.all(
+      instanceIds
+        .slice(0, 100)
+        .map((instance, i) =>
+          call(serverAt(i), 'POST', `/v1/licenses/${floatingId}/leases`, { instance }),
+        ),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(5);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(95);
+    const rows = await readRows<{ n: number }>(
+      `select count(*) as n from leases where license_id = '${floatingId}'`,
+    );
+    expect(rows[0]?.n).toBe(5);
+  }, 60_000);
+
+  it("a policy's activation limit is one count for both processes", async () => {
+    // The limit counts per clock hour: start well inside one, so the race cannot straddle two.
+    const intoHour = Date.now() % 3_600_000;
+    if (intoHour > 3_590_000) await new Promise((done) => setTimeout(done, 3_600_500 - intoHour));
+    const policy = await call(serverAt(0), 'POST', '/v1/policies', {
+      product: 'ctl',
+      name: 'ten an hour',
+      seatLimit: 100,
+      rateLimits: { activationsPerHour: 10 },
+    });
+    expect(policy.status).toBe(201);
+    const issued = await call(serverAt(1), 'POST', '/v1/licenses', {
+      accountId: 'acme',
+      policy: policy.body.id,
+    });
+    expect(issued.status).toBe(201);
+    const answers = await Promise.all(
+      instanceIds.slice(100, 140).map((instance, i) =>
+        call(serverAt(i), 'POST', `/v1/licenses/${String(issued.body.id)}/activate`, {
+          instance,
+        }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(10);
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited).toHaveLength(30);
+    expect(new Set(limited.map((a) => a.body.type))).toEqual(new Set(['/problems/rate-limited']));
+    const stored = await call(serverAt(0), 'GET', `/v1/licenses/${String(issued.body.id)}`);
+    expect(stored.body.seatsUsed).toBe(10);
+  }, 60_000);
 
   it('a revoke through one process is refused by the other at once', async () => {
     const before = await call(serverAt(1), 'POST', '/v1/licenses/validate', { key: licenseKey });
