@@ -19,6 +19,8 @@ export interface Config {
   licenseKeySecretFile: string;
   /** Days raw usage records are kept (aggregates are kept for good). */
   usageRetentionDays: number;
+  /** Days finished webhook deliveries and their attempts are kept (pending ones always are). */
+  webhookRetentionDays: number;
   /** Whether `serve` runs the scheduled jobs in-process (`--no-jobs` / ENTITLE_JOBS=false). */
   jobs: boolean;
   /** API requests per minute per token (or address); 0: no API-wide limit. */
@@ -61,6 +63,7 @@ export const ENVIRONMENT = {
   tokenJwksUrl: 'ENTITLE_TOKEN_JWKS_URL',
   licenseKeySecretFile: 'ENTITLE_LICENSE_KEY_SECRET_FILE',
   usageRetentionDays: 'ENTITLE_USAGE_RETENTION_DAYS',
+  webhookRetentionDays: 'ENTITLE_WEBHOOK_RETENTION_DAYS',
   jobs: 'ENTITLE_JOBS',
   rateLimitPerMinute: 'ENTITLE_RATE_LIMIT',
 } as const;
@@ -110,6 +113,12 @@ export function loadConfig(
     usageRetentionDays: integer(
       'usage retention days',
       pick('usageRetentionDays') ?? '90',
+      1,
+      36500,
+    ),
+    webhookRetentionDays: integer(
+      'webhook retention days',
+      pick('webhookRetentionDays') ?? '30',
       1,
       36500,
     ),

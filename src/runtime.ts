@@ -34,5 +34,6 @@ export function servicesFor(config: Config, store: Store): Services {
     keySecret: readOrCreateSecret(config.licenseKeySecretFile),
     issuer: config.token.issuer,
     usageRetentionDays: config.usageRetentionDays,
+    webhookRetentionDays: config.webhookRetentionDays,
   });
 }

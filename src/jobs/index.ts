@@ -2,6 +2,7 @@ import type { Services } from '../services/index.js';
 import { autoDownloadJob } from './auto-download.js';
 import { complianceWatchJob } from './compliance-watch.js';
 import { expiryRemindersJob } from './expiry-reminders.js';
+import { housekeepingJob } from './housekeeping.js';
 import { licenseExpiryJob } from './license-expiry.js';
 import { pruneUsageJob } from './prune-usage.js';
 import { reclaimLeasesJob } from './reclaim-leases.js';
@@ -20,5 +21,6 @@ export function allJobs(services: Services): JobDefinition[] {
     complianceWatchJob(services),
     webhookDeliveryJob(services),
     reclaimLeasesJob(services),
+    housekeepingJob(services),
   ];
 }

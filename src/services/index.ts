@@ -4,6 +4,7 @@ import { activationTokenService } from './activation-tokens.js';
 import { complianceService } from './compliance.js';
 import { eventService } from './events.js';
 import { groupService } from './groups.js';
+import { housekeepingService } from './housekeeping.js';
 import { installService } from './installs.js';
 import { instanceService } from './instances.js';
 import { jobService } from './jobs.js';
@@ -31,6 +32,8 @@ export interface ServiceOptions {
   issuer?: string;
   /** Days raw usage records are kept (default 90). */
   usageRetentionDays?: number;
+  /** Days finished webhook deliveries are kept (default 30). */
+  webhookRetentionDays?: number;
   /** Where charges read usage from; tests substitute their own (default: the usage store). */
   usageReader?: UsageReader;
   /** How upstream servers are called (timeouts, retries); tests shorten the delays. */
@@ -95,6 +98,9 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
       subscriptions: subscriptionService(store, options.usageReader),
     }),
     webhooks: webhookService(store),
+    housekeeping: housekeepingService(store, {
+      webhookRetentionDays: options.webhookRetentionDays,
+    }),
     policies: policyService(store, {
       certify: licenses.certificateWithin,
       deactivate: licenses.deactivateWithin,

@@ -175,7 +175,7 @@ export function usageService(store: Store, options: UsageServiceOptions = {}) {
 
     /**
      * Deletes raw records measured before `before` (default: the retention window). Aggregates
-     * are untouched. Operators; the scheduled job that calls it is not built yet.
+     * are untouched. Operators; the `usage.prune` job calls it every 6 hours.
      */
     async prune(ctx: ServiceContext, before?: string): Promise<number> {
       requireRole(ctx.principal, ['operator']);

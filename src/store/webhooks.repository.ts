@@ -473,3 +473,28 @@ export async function countDeliveryOutcome(
     .executeTakeFirst();
   return row?.consecutive_failures ?? 0;
 }
+
+/**
+ * Deletes up to `limit` finished deliveries (delivered or failed, never pending) created before
+ * `before`, with their attempts, oldest first; answers how many deliveries went.
+ */
+export async function pruneDeliveries(
+  db: Executor,
+  before: string,
+  limit: number,
+): Promise<number> {
+  const ids = (
+    await db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('created_at', '<', before)
+      .where('status', '!=', 'pending')
+      .orderBy('created_at')
+      .limit(limit)
+      .execute()
+  ).map((row) => row.id);
+  if (ids.length === 0) return 0;
+  await db.deleteFrom('webhook_attempts').where('delivery_id', 'in', ids).execute();
+  await db.deleteFrom('webhook_deliveries').where('id', 'in', ids).execute();
+  return ids.length;
+}

@@ -14,6 +14,7 @@ import * as users from './0012_users.js';
 import * as policies from './0013_policies.js';
 import * as licenseListIndexes from './0014_license_list_indexes.js';
 import * as policyClockRateLimits from './0015_policy_clock_rate_limits.js';
+import * as housekeepingIndexes from './0016_housekeeping_indexes.js';
 
 /** Every migration, in order. Names are permanent: never rename or reorder one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013_policies': policies,
   '0014_license_list_indexes': licenseListIndexes,
   '0015_policy_clock_rate_limits': policyClockRateLimits,
+  '0016_housekeeping_indexes': housekeepingIndexes,
 };

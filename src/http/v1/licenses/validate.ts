@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { ValidateRequestSchema } from '../../../domain/license.js';
+import { VALIDATION_CODES, ValidateRequestSchema } from '../../../domain/license.js';
 import { contextOf } from '../../plugins/auth.js';
 import { bodyProblems, problems } from '../../schemas.js';
 import type { App, RouteDeps } from '../../types.js';
@@ -13,8 +13,7 @@ export function validateRoutes(app: App, { services, clock }: RouteDeps): void {
       schema: {
         tags: ['licenses'],
         summary: 'Validate a license key',
-        description:
-          'A verdict, not an error: a wrong or unknown key answers 200 with valid=false and a code (VALID, IN_GRACE, EXPIRED, NOT_YET_VALID, SUSPENDED, REVOKED, NOT_ACTIVATED, SEATS_EXHAUSTED, FINGERPRINT_MISMATCH, PRODUCT_MISMATCH, FEATURE_NOT_LICENSED, UNKNOWN_KEY, BAD_FORMAT).',
+        description: `A verdict, not an error: a wrong or unknown key answers 200 with valid=false and a code (${VALIDATION_CODES.join(', ')}; docs/licenses.md gives the order of the checks). Past a policy's validation rate limit: 429 with Retry-After.`,
         body: ValidateRequestSchema,
         response: { 200: VerdictSchema, ...bodyProblems('forbidden', 'not-found', 'rate-limited') },
       },

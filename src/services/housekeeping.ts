@@ -1,0 +1,66 @@
+import { LOGIN_WINDOW_SECONDS } from '../domain/user.js';
+import { requireRole } from '../domain/principal.js';
+import type { Store } from '../store/database.js';
+import { pruneRateCounters } from '../store/rate-limits.repository.js';
+import { pruneLoginFailures, pruneSessions } from '../store/users.repository.js';
+import { pruneDeliveries } from '../store/webhooks.repository.js';
+import type { ServiceContext } from './context.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** Rate windows are a minute or an hour long: one that started two hours ago has ended. */
+const RATE_WINDOWS_KEPT_MS = 2 * HOUR_MS;
+/** Expired sessions are kept a day, for the log of who was signed in. */
+const SESSIONS_KEPT_MS = DAY_MS;
+/** Deliveries deleted per transaction, so a first pass over a long history never holds the writer. */
+const DELIVERY_BATCH = 1000;
+export const DEFAULT_WEBHOOK_RETENTION_DAYS = 30;
+
+export interface HousekeepingOptions {
+  /** Days finished webhook deliveries (and their attempts) are kept; default 30. */
+  webhookRetentionDays?: number | undefined;
+}
+
+export interface Pruned {
+  rateCounters: number;
+  sessions: number;
+  loginFailures: number;
+  webhookDeliveries: number;
+}
+
+/**
+ * Forgets what only grows with traffic and is useless once old: ended rate-limit windows,
+ * expired sessions, stale failed-login windows, finished webhook deliveries past their
+ * retention. Events, usage rollups and lifecycle marks are kept: they are history.
+ */
+export function housekeepingService(store: Store, options: HousekeepingOptions = {}) {
+  const retentionDays = options.webhookRetentionDays ?? DEFAULT_WEBHOOK_RETENTION_DAYS;
+  return {
+    async prune(ctx: ServiceContext): Promise<Pruned> {
+      requireRole(ctx.principal, ['operator']);
+      const now = ctx.clock.now().getTime();
+      const iso = (ms: number) => new Date(ms).toISOString();
+      const rateCounters = await store.transaction('housekeeping.rate-counters', (tx) =>
+        pruneRateCounters(tx, now - RATE_WINDOWS_KEPT_MS),
+      );
+      const sessions = await store.transaction('housekeeping.sessions', (tx) =>
+        pruneSessions(tx, iso(now - SESSIONS_KEPT_MS)),
+      );
+      const loginFailures = await store.transaction('housekeeping.login-failures', (tx) =>
+        pruneLoginFailures(tx, iso(now - LOGIN_WINDOW_SECONDS * 1000)),
+      );
+      const deliveriesBefore = iso(now - retentionDays * DAY_MS);
+      let webhookDeliveries = 0;
+      for (;;) {
+        const deleted = await store.transaction('housekeeping.webhook-deliveries', (tx) =>
+          pruneDeliveries(tx, deliveriesBefore, DELIVERY_BATCH),
+        );
+        webhookDeliveries += deleted;
+        if (deleted < DELIVERY_BATCH) break;
+      }
+      return { rateCounters, sessions, loginFailures, webhookDeliveries };
+    },
+  };
+}
+
+export type HousekeepingService = ReturnType<typeof housekeepingService>;

@@ -1,0 +1,199 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemPrincipal } from '../../src/domain/principal.js';
+import { allJobs } from '../../src/jobs/index.js';
+import { createScheduler, type JobLogger } from '../../src/jobs/scheduler.js';
+import { recordChange } from '../../src/services/audit.js';
+import { createHarness, json, type Harness } from '../helpers/harness.js';
+
+/**
+ * Housekeeping forgets what only grows with traffic: ended rate-limit windows, expired sessions,
+ * stale failed-login windows and finished webhook deliveries past their retention; and keeps
+ * everything still in use. Runs on SQLite and PostgreSQL.
+ */
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const quiet: JobLogger = { debug: () => undefined, info: () => undefined, error: () => undefined };
+
+let h: Harness;
+const ctx = () => ({ principal: systemPrincipal, requestId: null, clock: h.clock });
+
+beforeEach(async () => {
+  h = await createHarness();
+  await h.account('acme');
+  const product = await h.request({
+    method: 'POST',
+    url: '/v1/products',
+    body: { slug: 'ctl', name: 'Controller' },
+  });
+  expect(product.statusCode, product.body).toBe(201);
+});
+afterEach(async () => {
+  await h.close();
+});
+
+async function count(table: 'rate_counters' | 'user_sessions' | 'login_failures'): Promise<number> {
+  const row = await h.store.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return row.n;
+}
+
+/** A policy-bound license validated once: one rate-limit window row. */
+async function validatedBoundLicense(): Promise<void> {
+  const policy = await h.request({
+    method: 'POST',
+    url: '/v1/policies',
+    body: { product: 'ctl', name: `p${String(h.clock.now().getTime())}` },
+  });
+  expect(policy.statusCode, policy.body).toBe(201);
+  const license = await h.request({
+    method: 'POST',
+    url: '/v1/licenses',
+    body: { accountId: 'acme', policy: json<{ id: string }>(policy).id },
+  });
+  expect(license.statusCode, license.body).toBe(201);
+  const verdict = await h.request({
+    method: 'POST',
+    url: '/v1/licenses/validate',
+    body: { key: json<{ key: string }>(license).key },
+  });
+  expect(verdict.statusCode, verdict.body).toBe(200);
+}
+
+describe('housekeeping', () => {
+  it('forgets ended rate windows, expired sessions and stale login failures, and keeps live ones', async () => {
+    await h.services.users.create(ctx(), {
+      username: 'ops',
+      password: 'correct horse battery',
+      accountId: 'acme',
+      role: 'viewer',
+    });
+    const login = (password: string, address: string) =>
+      h.services.users.login({ username: 'ops', password, address }, h.clock, null);
+
+    await validatedBoundLicense();
+    await login('correct horse battery', '10.0.0.1');
+    await expect(login('wrong password!', '10.0.0.2')).rejects.toThrow();
+    expect(await count('rate_counters')).toBe(1);
+    expect(await count('user_sessions')).toBe(1);
+    expect(await count('login_failures')).toBe(2); // the username's window and the address's
+
+    // A day and three hours later: the session expired (it lives an hour) over a day ago, the
+    // window and the failures are long over. The same again now: all of it is live.
+    h.clock.advance(DAY + 3 * HOUR);
+    await validatedBoundLicense();
+    await login('correct horse battery', '10.0.0.1');
+    await expect(login('wrong password!', '10.0.0.3')).rejects.toThrow();
+
+    expect(await h.services.housekeeping.prune(ctx())).toEqual({
+      rateCounters: 1,
+      sessions: 1,
+      loginFailures: 1, // the first address's; the username's window started over
+      webhookDeliveries: 0,
+    });
+    expect(await count('rate_counters')).toBe(1);
+    expect(await count('user_sessions')).toBe(1);
+    expect(await count('login_failures')).toBe(2);
+    // Nothing left to forget: a second pass deletes nothing.
+    expect(await h.services.housekeeping.prune(ctx())).toEqual({
+      rateCounters: 0,
+      sessions: 0,
+      loginFailures: 0,
+      webhookDeliveries: 0,
+    });
+  });
+
+  it('deletes finished deliveries past the retention with their attempts, never pending ones', async () => {
+    const hook = await h.request({
+      method: 'POST',
+      url: '/v1/webhooks',
+      body: { accountId: 'acme', url: 'http://127.0.0.1:9/hook', eventTypes: ['license.updated'] },
+    });
+    expect(hook.statusCode, hook.body).toBe(201);
+    // 2,500 old events, so the pass needs several batches; then one recent one.
+    await h.store.transaction('test.events', async (tx) => {
+      for (let i = 0; i < 2500; i++) {
+        await recordChange(tx, ctx(), {
+          type: 'license.updated',
+          accountId: 'acme',
+          resourceType: 'license',
+          resourceId: `old-${String(i)}`,
+        });
+      }
+    });
+    const db = h.store.db;
+    const deliveries = await db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .orderBy('id')
+      .execute();
+    expect(deliveries).toHaveLength(2500);
+    const ids = deliveries.map((d) => d.id);
+    const [pendingId] = ids;
+    const finished = ids.slice(1);
+    // Finished: half delivered, half failed, each with an attempt on record.
+    for (const [i, id] of finished.entries()) {
+      await db
+        .updateTable('webhook_deliveries')
+        .set({ status: i % 2 === 0 ? 'delivered' : 'failed' })
+        .where('id', '=', id)
+        .execute();
+    }
+    await db
+      .insertInto('webhook_attempts')
+      .values(
+        ids.map((id) => ({
+          delivery_id: id,
+          attempt: 1,
+          at: h.clock.now().toISOString(),
+          status_code: 500,
+          error: null,
+          duration_ms: 3,
+          response_body: null,
+        })),
+      )
+      .execute();
+
+    h.clock.advance(31 * DAY);
+    await h.store.transaction('test.events', (tx) =>
+      recordChange(tx, ctx(), {
+        type: 'license.updated',
+        accountId: 'acme',
+        resourceType: 'license',
+        resourceId: 'recent',
+      }),
+    );
+    const recent = await db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    await db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'delivered' })
+      .where('id', '=', recent.id)
+      .execute();
+
+    // Run as the scheduler runs it: the job is among every server's jobs.
+    const job = allJobs(h.services).find((j) => j.name === 'housekeeping');
+    expect(job).toBeDefined();
+    const scheduler = createScheduler({
+      services: h.services,
+      clock: h.clock,
+      log: quiet,
+      jobs: job === undefined ? [] : [job],
+    });
+    const [pass] = await scheduler.tick();
+    expect(pass).toMatchObject({
+      outcome: 'ok',
+      summary: { webhookDeliveries: 2499 },
+    });
+
+    const left = await db.selectFrom('webhook_deliveries').select(['id', 'status']).execute();
+    expect(left.map((d) => d.id).sort((a, b) => a - b)).toEqual([pendingId, recent.id]);
+    const attempts = await db.selectFrom('webhook_attempts').select('delivery_id').execute();
+    expect(attempts.map((a) => a.delivery_id)).toEqual([pendingId]);
+  });
+});
