@@ -198,6 +198,20 @@ export function retryAfterSeconds(
   return Math.max(1, Math.ceil((end - now.getTime()) / 1000));
 }
 
+/**
+ * The store counts an attempt before its password is checked (so concurrent attempts cannot all
+ * slip under the limit): a window that counts this attempt is refused when the attempts before it
+ * used the window up. Seconds to wait, or null when this attempt may go on.
+ */
+export function retryAfterCounted(counted: FailureWindow, max: number, now: Date): number | null {
+  return retryAfterSeconds({ ...counted, count: counted.count - 1 }, max, now);
+}
+
+/** Windows that started at or before this moment are over: the next attempt starts a new one. */
+export function staleWindowStart(now: Date): Date {
+  return new Date(now.getTime() - LOGIN_WINDOW_SECONDS * 1000);
+}
+
 function windowEnd(window: FailureWindow): number {
   return new Date(window.windowStart).getTime() + LOGIN_WINDOW_SECONDS * 1000;
 }

@@ -14,11 +14,12 @@ import {
   LoginThrottled,
   MAX_FAILURES_PER_ADDRESS,
   MAX_FAILURES_PER_USERNAME,
-  nextFailureWindow,
   parsePasswordHash,
-  retryAfterSeconds,
+  retryAfterCounted,
+  staleWindowStart,
   SCRYPT,
   type AccessCode,
+  type FailureWindow,
   type User,
   type UserInput,
 } from '../domain/user.js';
@@ -29,10 +30,10 @@ import { findInstance } from '../store/instances.repository.js';
 import type { Page } from '../store/list.js';
 import {
   clearFailures,
+  countAttempt,
   deleteUser,
   findAccessCode,
   findAccessCodeByHash,
-  findFailures,
   findUser,
   insertAccessCode,
   insertUser,
@@ -42,7 +43,7 @@ import {
   recordSession,
   revokeSession,
   revokeSessionsOf,
-  saveFailures,
+  uncountAttempt,
   updatePassword,
   usersCollection,
   type UserRecord,
@@ -130,24 +131,30 @@ export function userService(store: Store, tokens: TokenService) {
     return record;
   }
 
-  /** Records one failure under both keys. */
-  async function fail(keys: { user: string; address: string }, now: Date): Promise<void> {
-    await store.transaction('user.login-failed', async (tx) => {
-      const current = await findFailures(tx, [keys.user, keys.address]);
-      for (const key of [keys.user, keys.address]) {
-        await saveFailures(tx, key, nextFailureWindow(current.get(key), now));
-      }
+  /**
+   * Counts this attempt under each key before any password is checked, in one transaction of
+   * atomic upserts (a hundred concurrent guesses see each other), and refuses it (429) when the
+   * attempts before it used up a window. Answers the windows as counted.
+   */
+  async function admitAttempt(
+    limits: readonly { key: string; max: number }[],
+    now: Date,
+  ): Promise<FailureWindow[]> {
+    const at = now.toISOString();
+    const staleAt = staleWindowStart(now).toISOString();
+    const windows = await store.transaction('user.login-attempt', async (tx) => {
+      const counted: FailureWindow[] = [];
+      for (const { key } of limits) counted.push(await countAttempt(tx, key, at, staleAt));
+      return counted;
     });
-  }
-
-  /** Refuses while either key has used up its window. */
-  async function throttle(keys: { user: string; address: string }, now: Date): Promise<void> {
-    const current = await store.read((db) => findFailures(db, [keys.user, keys.address]));
     const wait = Math.max(
-      retryAfterSeconds(current.get(keys.user), MAX_FAILURES_PER_USERNAME, now) ?? 0,
-      retryAfterSeconds(current.get(keys.address), MAX_FAILURES_PER_ADDRESS, now) ?? 0,
+      ...limits.map(({ max }, i) => {
+        const window = windows[i];
+        return window === undefined ? 0 : (retryAfterCounted(window, max, now) ?? 0);
+      }),
     );
     if (wait > 0) throw new LoginThrottled(wait);
+    return windows;
   }
 
   /** Mints the session token of a user, and records the session in the same transaction. */
@@ -288,7 +295,13 @@ export function userService(store: Store, tokens: TokenService) {
      */
     async checkCredentials(credentials: Credentials, clock: Clock): Promise<User> {
       const keys = failureKeys(credentials.username, credentials.address);
-      await throttle(keys, clock.now());
+      const [, addressWindow] = await admitAttempt(
+        [
+          { key: keys.user, max: MAX_FAILURES_PER_USERNAME },
+          { key: keys.address, max: MAX_FAILURES_PER_ADDRESS },
+        ],
+        clock.now(),
+      );
       const record = await store.read((db) => findUser(db, credentials.username));
       const matches = await passwordMatches(
         credentials.password,
@@ -296,11 +309,15 @@ export function userService(store: Store, tokens: TokenService) {
       );
       const elsewhere =
         credentials.account !== undefined && record?.user.accountId !== credentials.account;
-      if (record === undefined || !matches || elsewhere) {
-        await fail(keys, clock.now());
-        throw new InvalidCredentials();
-      }
-      await store.transaction('user.login-succeeded', (tx) => clearFailures(tx, keys.user));
+      // A failure stays counted; a success clears the user's window and is taken back from the
+      // address's.
+      if (record === undefined || !matches || elsewhere) throw new InvalidCredentials();
+      await store.transaction('user.login-succeeded', async (tx) => {
+        await clearFailures(tx, keys.user);
+        if (addressWindow !== undefined) {
+          await uncountAttempt(tx, keys.address, addressWindow.windowStart);
+        }
+      });
       return record.user;
     },
 
@@ -395,9 +412,10 @@ export function userService(store: Store, tokens: TokenService) {
     ): Promise<LoginResult> {
       const keys = failureKeys('', address);
       const now = clock.now();
-      const current = await store.read((db) => findFailures(db, [keys.address]));
-      const wait = retryAfterSeconds(current.get(keys.address), MAX_FAILURES_PER_ADDRESS, now);
-      if (wait !== null) throw new LoginThrottled(wait);
+      const [addressWindow] = await admitAttempt(
+        [{ key: keys.address, max: MAX_FAILURES_PER_ADDRESS }],
+        now,
+      );
       const found = await store.read(async (db) => {
         const accessCode = await findAccessCodeByHash(db, sha256(code));
         if (accessCode === undefined || accessCode.revokedAt !== null) return undefined;
@@ -405,12 +423,12 @@ export function userService(store: Store, tokens: TokenService) {
           user === undefined ? undefined : { accessCode, user: user.user },
         );
       });
-      if (found === undefined) {
-        await store.transaction('user.login-failed', async (tx) => {
-          const windows = await findFailures(tx, [keys.address]);
-          await saveFailures(tx, keys.address, nextFailureWindow(windows.get(keys.address), now));
-        });
-        throw new InvalidCredentials('The access code is not valid.');
+      // A bad code stays counted against the address; a good one is taken back.
+      if (found === undefined) throw new InvalidCredentials('The access code is not valid.');
+      if (addressWindow !== undefined) {
+        await store.transaction('user.login-succeeded', (tx) =>
+          uncountAttempt(tx, keys.address, addressWindow.windowStart),
+        );
       }
       await store.transaction('user.access-code.use', (tx) =>
         markAccessCode(tx, found.accessCode.id, { lastUsedAt: now.toISOString() }),

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { CollectionSpec, ListQuery } from '../domain/query.js';
 import type { AccessCode, FailureWindow, User, UserRole } from '../domain/user.js';
 import type { Executor } from './database.js';
@@ -157,31 +158,45 @@ export async function isSessionRevoked(db: Executor, tokenId: string): Promise<b
 
 // --- failed logins ---------------------------------------------------------------------------
 
-export async function findFailures(
-  db: Executor,
-  keys: readonly string[],
-): Promise<Map<string, FailureWindow>> {
-  if (keys.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('login_failures')
-    .selectAll()
-    .where('key', 'in', [...keys])
-    .execute();
-  return new Map(rows.map((row) => [row.key, { windowStart: row.window_start, count: row.count }]));
-}
-
-/** Writes a failure window (insert or replace; portable upsert). */
-export async function saveFailures(
+/**
+ * Counts one login attempt under `key`, in one statement (an upsert that returns the row), so
+ * concurrent attempts each see the ones before them: a window that started at or before
+ * `staleAt` starts over at `now` with this attempt, otherwise the attempt is added to it (the
+ * rule of `nextFailureWindow` in domain/user.ts, which the store's test holds it to).
+ */
+export async function countAttempt(
   db: Executor,
   key: string,
-  window: FailureWindow,
+  now: string,
+  staleAt: string,
+): Promise<FailureWindow> {
+  const stale = sql<boolean>`login_failures.window_start <= ${staleAt}`;
+  const row = await db
+    .insertInto('login_failures')
+    .values({ key, window_start: now, count: 1 })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        window_start: sql<string>`case when ${stale} then excluded.window_start else login_failures.window_start end`,
+        count: sql<number>`case when ${stale} then 1 else login_failures.count + 1 end`,
+      }),
+    )
+    .returning(['window_start', 'count'])
+    .executeTakeFirstOrThrow();
+  return { windowStart: row.window_start, count: row.count };
+}
+
+/** Takes back one attempt counted in the window that started at `windowStart` (it succeeded). */
+export async function uncountAttempt(
+  db: Executor,
+  key: string,
+  windowStart: string,
 ): Promise<void> {
   await db
-    .insertInto('login_failures')
-    .values({ key, window_start: window.windowStart, count: window.count })
-    .onConflict((oc) =>
-      oc.column('key').doUpdateSet({ window_start: window.windowStart, count: window.count }),
-    )
+    .updateTable('login_failures')
+    .set({ count: sql<number>`count - 1` })
+    .where('key', '=', key)
+    .where('window_start', '=', windowStart)
+    .where('count', '>', 0)
     .execute();
 }
 
