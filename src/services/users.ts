@@ -1,4 +1,12 @@
-import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  randomBytes,
+  randomUUID,
+  scrypt,
+  timingSafeEqual,
+} from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { promisify } from 'node:util';
 import type { Clock } from '../domain/clock.js';
 import { Conflict, InvalidFields, NotFound } from '../domain/errors.js';
@@ -97,6 +105,14 @@ async function passwordMatches(password: string, stored: string): Promise<boolea
   return candidate.length === parsed.hash.length && timingSafeEqual(candidate, parsed.hash);
 }
 
+/** Whether a user may log in for the account the credentials name (BlackBerry's tenant). */
+function inAccount(record: UserRecord, credentials: Credentials): boolean {
+  return credentials.account === undefined || record.user.accountId === credentials.account;
+}
+
+/** How long request credentials, once proven, are recognized without scrypt. */
+const PROVEN_TTL_MS = 5 * 60_000;
+
 function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
@@ -155,6 +171,45 @@ export function userService(store: Store, tokens: TokenService) {
     );
     if (wait > 0) throw new LoginThrottled(wait);
     return windows;
+  }
+
+  /**
+   * The stored user these credentials prove, after the throttle has admitted the attempt. A
+   * failure stays counted; a success clears the username's window and is taken back from the
+   * address's.
+   */
+  async function checkPassword(credentials: Credentials, clock: Clock): Promise<UserRecord> {
+    const keys = failureKeys(credentials.username, credentials.address);
+    const [, addressWindow] = await admitAttempt(
+      [
+        { key: keys.user, max: MAX_FAILURES_PER_USERNAME },
+        { key: keys.address, max: MAX_FAILURES_PER_ADDRESS },
+      ],
+      clock.now(),
+    );
+    const record = await store.read((db) => findUser(db, credentials.username));
+    const matches = await passwordMatches(credentials.password, record?.passwordHash ?? DUMMY_HASH);
+    if (record === undefined || !matches || !inAccount(record, credentials)) {
+      throw new InvalidCredentials();
+    }
+    await store.transaction('user.login-succeeded', async (tx) => {
+      await clearFailures(tx, keys.user);
+      if (addressWindow !== undefined) {
+        await uncountAttempt(tx, keys.address, addressWindow.windowStart);
+      }
+    });
+    return record;
+  }
+
+  /** Credentials proven recently, by `provenKey`, and the stored password hash they matched. */
+  const proven = new LRUCache<string, string>({ max: 1024, ttl: PROVEN_TTL_MS });
+  const provenSecret = randomBytes(32);
+  /** Never the password itself, nor a plain hash of it: an HMAC under a key of this process. */
+  function provenKey(credentials: Credentials): string {
+    return createHmac('sha256', provenSecret)
+      .update(`${String(credentials.username.length)}:${credentials.username}`)
+      .update(`${credentials.account ?? ''}\0${credentials.password}`)
+      .digest('base64url');
   }
 
   /** Mints the session token of a user, and records the session in the same transaction. */
@@ -294,30 +349,25 @@ export function userService(store: Store, tokens: TokenService) {
      * address; past either limit every attempt is refused (429) until the window ends.
      */
     async checkCredentials(credentials: Credentials, clock: Clock): Promise<User> {
-      const keys = failureKeys(credentials.username, credentials.address);
-      const [, addressWindow] = await admitAttempt(
-        [
-          { key: keys.user, max: MAX_FAILURES_PER_USERNAME },
-          { key: keys.address, max: MAX_FAILURES_PER_ADDRESS },
-        ],
-        clock.now(),
-      );
-      const record = await store.read((db) => findUser(db, credentials.username));
-      const matches = await passwordMatches(
-        credentials.password,
-        record?.passwordHash ?? DUMMY_HASH,
-      );
-      const elsewhere =
-        credentials.account !== undefined && record?.user.accountId !== credentials.account;
-      // A failure stays counted; a success clears the user's window and is taken back from the
-      // address's.
-      if (record === undefined || !matches || elsewhere) throw new InvalidCredentials();
-      await store.transaction('user.login-succeeded', async (tx) => {
-        await clearFailures(tx, keys.user);
-        if (addressWindow !== undefined) {
-          await uncountAttempt(tx, keys.address, addressWindow.windowStart);
-        }
-      });
+      return (await checkPassword(credentials, clock)).user;
+    },
+
+    /**
+     * Credentials sent with every request (NetProfiler's HTTP Basic): checked like a login the
+     * first time, then recognized by a keyed hash for a few minutes without running scrypt again
+     * (~50 ms of CPU each), as long as the stored password hash is still the one they matched —
+     * read on every request, so a rotation or a deletion refuses them at once, in every process.
+     */
+    async authenticateRequest(credentials: Credentials, clock: Clock): Promise<User> {
+      const key = provenKey(credentials);
+      const matched = proven.get(key);
+      if (matched !== undefined) {
+        const record = await store.read((db) => findUser(db, credentials.username));
+        if (record?.passwordHash === matched && inAccount(record, credentials)) return record.user;
+        proven.delete(key);
+      }
+      const record = await checkPassword(credentials, clock);
+      proven.set(key, record.passwordHash);
       return record.user;
     },
 

@@ -302,6 +302,44 @@ describe('NetProfiler login', () => {
     expectNpError(await basic.call('GET', '/licenses'), 401, 'AUTH_INVALID_CREDENTIALS');
   });
 
+  it('a proven Basic client goes on while its username is under attack, and stops at once when its password is rotated', async () => {
+    const appliance = new NetProfilerClient(s.base, {
+      kind: 'basic',
+      user: USER,
+      password: PASSWORD,
+    });
+    expect((await appliance.call('GET', '/licenses')).status).toBe(200);
+    const attacker = new NetProfilerClient(s.base, {
+      kind: 'basic',
+      user: USER,
+      password: 'guess-1234',
+    });
+    for (let i = 0; i < 5; i += 1) {
+      expectNpError(await attacker.call('GET', '/licenses'), 401, 'AUTH_INVALID_CREDENTIALS');
+    }
+    expectNpError(await attacker.call('GET', '/licenses'), 429, 'TOO_MANY_REQUESTS');
+    // The username is throttled, but these credentials were proven: the attacker cannot lock the
+    // appliance out (a login for a new session would still wait, see the brute-force test).
+    expect((await appliance.call('GET', '/licenses')).status).toBe(200);
+    const rotated = await s.h.request({
+      method: 'PUT',
+      url: `/v1/users/${USER}/password`,
+      body: { password: 'a-new-password-2' },
+    });
+    expect(rotated.statusCode, rotated.body).toBe(200);
+    // No clock moves: the stored hash changed, so the proven credentials are refused now. The
+    // username is still throttled, so the refusal is the throttle's.
+    expectNpError(await appliance.call('GET', '/licenses'), 429, 'TOO_MANY_REQUESTS');
+    s.h.clock.advance(15 * 60_000);
+    expectNpError(await appliance.call('GET', '/licenses'), 401, 'AUTH_INVALID_CREDENTIALS');
+    const renewed = new NetProfilerClient(s.base, {
+      kind: 'basic',
+      user: USER,
+      password: 'a-new-password-2',
+    });
+    expect((await renewed.call('GET', '/licenses')).status).toBe(200);
+  });
+
   it('brute force on Basic gets 429 with Retry-After', async () => {
     const attacker = new NetProfilerClient(s.base, {
       kind: 'basic',

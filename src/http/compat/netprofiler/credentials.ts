@@ -7,8 +7,9 @@ import type { Services } from '../../../services/index.js';
 
 /**
  * The caller of a NetProfiler route, by the schemes of Riverbed's common API: `Basic` (a local
- * user's name and password, checked on every request and throttled like a login), `Bearer` and
- * `SignedBearer` (an Entitle token, e.g. from the OAuth access-code exchange).
+ * user's name and password, checked like a login, then recognized without scrypt while the
+ * stored password is unchanged), `Bearer` and `SignedBearer` (an Entitle token, e.g. from the
+ * OAuth access-code exchange).
  */
 export function netProfilerCredentials(services: Services, clock: Clock) {
   return async (request: FastifyRequest): Promise<Principal> => {
@@ -23,7 +24,7 @@ export function netProfilerCredentials(services: Services, clock: Clock) {
         const decoded = Buffer.from(value, 'base64').toString('utf8');
         const colon = decoded.indexOf(':');
         if (colon < 1) throw new Unauthenticated('Malformed Basic credentials.');
-        const user = await services.users.checkCredentials(
+        const user = await services.users.authenticateRequest(
           {
             username: decoded.slice(0, colon),
             password: decoded.slice(colon + 1),
