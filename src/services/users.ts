@@ -24,6 +24,7 @@ import {
   MAX_FAILURES_PER_USERNAME,
   parsePasswordHash,
   retryAfterCounted,
+  retryAfterSeconds,
   staleWindowStart,
   SCRYPT,
   type AccessCode,
@@ -42,6 +43,7 @@ import {
   deleteUser,
   findAccessCode,
   findAccessCodeByHash,
+  findFailures,
   findUser,
   insertAccessCode,
   insertUser,
@@ -355,14 +357,26 @@ export function userService(store: Store, tokens: TokenService) {
     /**
      * Credentials sent with every request (NetProfiler's HTTP Basic): checked like a login the
      * first time, then recognized by a keyed hash for a few minutes without running scrypt again
-     * (~50 ms of CPU each), as long as the stored password hash is still the one they matched —
+     * (~65 ms of CPU each), as long as the stored password hash is still the one they matched —
      * read on every request, so a rotation or a deletion refuses them at once, in every process.
+     * The throttle still holds: were proven credentials let through while their username is
+     * throttled, a guesser would learn the right password from the one answer that is not 429.
      */
     async authenticateRequest(credentials: Credentials, clock: Clock): Promise<User> {
       const key = provenKey(credentials);
       const matched = proven.get(key);
       if (matched !== undefined) {
-        const record = await store.read((db) => findUser(db, credentials.username));
+        const keys = failureKeys(credentials.username, credentials.address);
+        const { record, windows } = await store.read(async (db) => ({
+          record: await findUser(db, credentials.username),
+          windows: await findFailures(db, [keys.user, keys.address]),
+        }));
+        const now = clock.now();
+        const wait = Math.max(
+          retryAfterSeconds(windows.get(keys.user), MAX_FAILURES_PER_USERNAME, now) ?? 0,
+          retryAfterSeconds(windows.get(keys.address), MAX_FAILURES_PER_ADDRESS, now) ?? 0,
+        );
+        if (wait > 0) throw new LoginThrottled(wait);
         if (record?.passwordHash === matched && inAccount(record, credentials)) return record.user;
         proven.delete(key);
       }

@@ -158,6 +158,20 @@ export async function isSessionRevoked(db: Executor, tokenId: string): Promise<b
 
 // --- failed logins ---------------------------------------------------------------------------
 
+/** The failure windows kept under these keys (absent: none). */
+export async function findFailures(
+  db: Executor,
+  keys: readonly string[],
+): Promise<Map<string, FailureWindow>> {
+  if (keys.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('login_failures')
+    .selectAll()
+    .where('key', 'in', [...keys])
+    .execute();
+  return new Map(rows.map((row) => [row.key, { windowStart: row.window_start, count: row.count }]));
+}
+
 /**
  * Counts one login attempt under `key`, in one statement (an upsert that returns the row), so
  * concurrent attempts each see the ones before them: a window that started at or before
