@@ -501,12 +501,17 @@ export function deadInstanceToDeactivate(
   lastSeenAt: string,
   now: Date,
 ): boolean {
-  if (terms.heartbeatSeconds === null || terms.floating || terms.deadInstance !== 'DEACTIVATE') {
-    return false;
-  }
+  if (!deactivatesDeadInstances(terms) || terms.heartbeatSeconds === null) return false;
   return (
     now.getTime() >= heartbeatDeadline({ lastHeartbeatAt: lastSeenAt }, terms.heartbeatSeconds)
   );
+}
+
+/** Whether terms ever deactivate a dead instance: they ask activated instances to beat. */
+export function deactivatesDeadInstances(
+  terms: Pick<PolicyTerms, 'heartbeatSeconds' | 'floating' | 'deadInstance'>,
+): boolean {
+  return terms.heartbeatSeconds !== null && !terms.floating && terms.deadInstance === 'DEACTIVATE';
 }
 
 /** Leases a reclaim pass frees at `now`: every one no longer alive. */

@@ -13,6 +13,7 @@ import {
   DEFAULT_TERMS,
   checkOut,
   checkTerms,
+  deactivatesDeadInstances,
   deadInstanceToDeactivate,
   effectiveTerms,
   heartbeat,
@@ -34,6 +35,7 @@ import type { Executor, Store, Tx } from '../store/database.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/errors.js';
 import { findLicense, updateLicense, type LicenseRecord } from '../store/licenses.repository.js';
 import {
+  allPolicies,
   bindingsOfPolicy,
   countLicensesOfPolicy,
   deleteLease,
@@ -569,11 +571,16 @@ export function policyService(store: Store, options: PolicyServiceOptions) {
       requireRole(ctx.principal, ['operator']);
       const now = ctx.clock.now();
       const quietBefore = new Date(now.getTime() - SHORTEST_HEARTBEAT_WINDOW_MS).toISOString();
+      // Only licenses whose policy deactivates dead instances, or whose own overrides might
+      // make it so, can have any: the rest are not read at all.
+      const policyIds = (await store.read((db) => allPolicies(db)))
+        .filter((policy) => deactivatesDeadInstances(termsOf(policy)))
+        .map((policy) => policy.id);
       let after: { licenseId: string; instanceId: string } | null = null;
       let ended = 0;
       for (;;) {
         const quiet: QuietActivation[] = await store.read((db) =>
-          quietActivations(db, quietBefore, after, RECLAIM_PAGE),
+          quietActivations(db, policyIds, quietBefore, after, RECLAIM_PAGE),
         );
         if (quiet.length === 0) return ended;
         ended += await store.transaction('instance.dead', async (tx) => {

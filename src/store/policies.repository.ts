@@ -305,13 +305,21 @@ export interface QuietActivation {
   lastSeenAt: string;
 }
 
+/** Every policy of the catalog (an operator's few: a dead-instance pass reads them all). */
+export async function allPolicies(db: Executor): Promise<Policy[]> {
+  const rows = await db.selectFrom('policies').selectAll().execute();
+  return rows.map(toPolicy);
+}
+
 /**
- * Live activations of policy-bound licenses whose instance has been quiet since `quietBefore`
- * (last seen, or activated, before it): the candidates a dead-instance pass decides with each
- * license's own heartbeat. Keyset paged by (license, instance).
+ * Live activations of licenses bound to one of `policyIds`, or with overrides of their own, whose
+ * instance has been quiet since `quietBefore` (last seen, or activated, before it): the
+ * candidates a dead-instance pass decides with each license's own heartbeat. Keyset paged by
+ * (license, instance).
  */
 export async function quietActivations(
   db: Executor,
+  policyIds: readonly string[],
   quietBefore: string,
   after: { licenseId: string; instanceId: string } | null,
   limit: number,
@@ -323,6 +331,12 @@ export async function quietActivations(
     .innerJoin('instances as i', 'i.id', 'a.instance_id')
     .select(['a.license_id', 'a.instance_id', 'i.install_id', lastSeen.as('last_seen')])
     .where('a.deactivated_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        ...(policyIds.length > 0 ? [eb('lp.policy_id', 'in', [...policyIds])] : []),
+        eb('lp.overrides', '!=', '{}'),
+      ]),
+    )
     .where(lastSeen, '<', quietBefore);
   if (after !== null) {
     query = query.where((eb) =>

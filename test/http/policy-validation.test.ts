@@ -437,9 +437,18 @@ describe('dead instances', () => {
     });
     const dies = await issue({ policy: deactivating });
     const keeps = await issue({ policy: keeping });
+    // A license of the keeping policy whose own overrides say otherwise dies too.
+    const overridden = await issue({ policy: keeping });
+    const bound = await h.request({
+      method: 'PUT',
+      url: `/v1/licenses/${overridden.id}/policy`,
+      body: { policy: keeping, overrides: { deadInstance: 'DEACTIVATE' } },
+    });
+    expect(bound.statusCode, bound.body).toBe(200);
     const [a, b] = [await h.instance('acme'), await h.instance('acme')];
     expect((await activate(dies.id, a)).statusCode).toBe(201);
     expect((await activate(keeps.id, a)).statusCode).toBe(201);
+    expect((await activate(overridden.id, a)).statusCode).toBe(201);
     const instanceToken = await h.token('instance', ['acme'], { instance: a });
     const system = { principal: systemPrincipal, requestId: null, clock: h.clock };
 
@@ -461,12 +470,17 @@ describe('dead instances', () => {
     h.clock.advance(100_000); // 100 s after the beat: within two intervals
     expect(await h.services.policies.deactivateDead(system)).toBe(0);
     h.clock.advance(21_000); // 121 s after the beat
-    expect(await h.services.policies.deactivateDead(system)).toBe(1);
+    expect(await h.services.policies.deactivateDead(system)).toBe(2);
+    expect(await validate({ key: overridden.key, instance: a })).toMatchObject({
+      code: 'NOT_ACTIVATED',
+    });
 
     expect(await validate({ key: dies.key, instance: a })).toMatchObject({ code: 'NOT_ACTIVATED' });
     expect(await validate({ key: keeps.key, instance: a })).toMatchObject({ code: 'VALID' });
     expect((await activate(dies.id, b)).statusCode).toBe(201);
-    const deactivated = await events('license.deactivated');
+    const deactivated = (await events('license.deactivated')).filter(
+      (event) => event.resourceId === dies.id,
+    );
     expect(deactivated).toHaveLength(1);
     expect(deactivated[0]?.summary?.after).toMatchObject({
       instanceId: a,
