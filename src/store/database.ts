@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import {
   CompiledQuery,
   Kysely,
@@ -180,7 +181,10 @@ export function openPostgresStore(options: PostgresOptions): Store {
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
   });
-  const db = new Kysely<Database>({ dialect: new PortablePostgresDialect({ pool }) });
+  // The cursor lets a query stream its rows (an export of millions) instead of holding them all.
+  const db = new Kysely<Database>({
+    dialect: new PortablePostgresDialect({ pool, cursor: Cursor }),
+  });
   return createStore(db, 'postgres', () =>
     Promise.reject(
       new Error('entitle backup copies a SQLite store; back PostgreSQL up with pg_dump'),

@@ -105,10 +105,14 @@ async function checkTablesKnown(db: Db | Tx): Promise<void> {
   }
 }
 
+/** Rows fetched at a time while an export streams a table. */
+const EXPORT_CHUNK = 1000;
+
 /**
  * Writes the header line and every row as JSON lines through `write`, from one consistent
  * snapshot (a repeatable-read transaction on PostgreSQL; SQLite's read transaction is one).
- * Returns the header (with the row count of each table).
+ * Each table is counted for the header, then streamed (a cursor on PostgreSQL, an iterator on
+ * SQLite), so an export of millions of rows holds a thousand at a time. Returns the header.
  */
 export async function exportStore(
   store: Store,
@@ -119,13 +123,14 @@ export async function exportStore(
   return transaction.execute(async (tx) => {
     await checkTablesKnown(tx);
     const present = new Set(await tablesIn(tx));
+    const exported = TABLES_IN_ORDER.filter((table) => present.has(table));
     const tables: Record<string, number> = {};
-    const rowsOf = new Map<string, Record<string, unknown>[]>();
-    for (const table of TABLES_IN_ORDER) {
-      if (!present.has(table)) continue;
-      const rows = (await tx.selectFrom(table).selectAll().execute()) as Record<string, unknown>[];
-      rowsOf.set(table, rows);
-      tables[table] = rows.length;
+    for (const table of exported) {
+      const counted = await tx
+        .selectFrom(table)
+        .select(sql<number>`count(*)`.as('n'))
+        .executeTakeFirst();
+      tables[table] = counted?.n ?? 0;
     }
     const header: ExportHeader = {
       format: EXPORT_FORMAT,
@@ -134,8 +139,10 @@ export async function exportStore(
       tables,
     };
     await write(JSON.stringify(header));
-    for (const [table, rows] of rowsOf) {
-      for (const row of rows) await write(JSON.stringify({ table, row } satisfies RowLine));
+    for (const table of exported) {
+      for await (const row of tx.selectFrom(table).selectAll().stream(EXPORT_CHUNK)) {
+        await write(JSON.stringify({ table, row } satisfies RowLine));
+      }
     }
     return header;
   });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/database.js';
 import { exportStore, importStore, TransferError } from '../../src/store/transfer.js';
-import { createHarness, json, T0, type Harness } from '../helpers/harness.js';
+import { insertUsage } from '../../src/store/usage.repository.js';
+import { createHarness, json, openStoreAt, T0, type Harness } from '../helpers/harness.js';
 
 /**
  * Moving from SQLite to PostgreSQL: a data set seeded through the API on SQLite, exported,
@@ -182,4 +183,54 @@ describe('entitle export / import', () => {
     });
     expect(empty.store.dialect).toBe('postgres');
   }, 60_000);
+});
+
+describe('an export streams one snapshot', () => {
+  it.each(['sqlite', 'postgres'] as const)(
+    '%s: rows committed while the export streams are not in it, and its counts match its rows',
+    async (dialect) => {
+      const h = await harness({ dialect });
+      await h.account('acme');
+      const records = (from: number, count: number) =>
+        Array.from({ length: count }, (_, i) => ({
+          accountId: 'acme',
+          id: `u-${String(from + i)}`,
+          instanceId: null,
+          productId: 1,
+          measure: 'metric:1',
+          kind: 'delta' as const,
+          value: 1,
+          at: T0,
+        }));
+      await h.store.transaction('test.seed', (tx) => insertUsage(tx, records(0, 2500), T0));
+
+      // A second connection writes while the export is between two chunks of usage rows.
+      const other = openStoreAt(h.databaseUrl);
+      const lines: string[] = [];
+      let usageLines = 0;
+      try {
+        await exportStore(h.store, async (line) => {
+          lines.push(line);
+          if (line.startsWith('{"table":"usage_records"') && ++usageLines === 1500) {
+            await other.transaction('test.meanwhile', (tx) =>
+              insertUsage(tx, records(2500, 10), T0),
+            );
+          }
+        });
+      } finally {
+        await other.close();
+      }
+      const header = JSON.parse(lines[0] ?? '{}') as { tables: Record<string, number> };
+      expect(header.tables.usage_records).toBe(2500);
+      expect(usageLines).toBe(2500);
+      expect(lines).toHaveLength(1 + Object.values(header.tables).reduce((a, b) => a + b, 0));
+      const stored = await h.store.read((db) =>
+        db
+          .selectFrom('usage_records')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .execute(),
+      );
+      expect(stored[0]?.n).toBe(2510);
+    },
+  );
 });
