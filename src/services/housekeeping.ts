@@ -1,8 +1,7 @@
 import { LOGIN_WINDOW_SECONDS } from '../domain/user.js';
 import { requireRole } from '../domain/principal.js';
 import type { Store } from '../store/database.js';
-import { pruneRateCounters } from '../store/rate-limits.repository.js';
-import { pruneLoginFailures, pruneSessions } from '../store/users.repository.js';
+import { deleteOlderThan } from '../store/prune.js';
 import { pruneDeliveries } from '../store/webhooks.repository.js';
 import type { ServiceContext } from './context.js';
 
@@ -41,13 +40,13 @@ export function housekeepingService(store: Store, options: HousekeepingOptions =
       const now = ctx.clock.now().getTime();
       const iso = (ms: number) => new Date(ms).toISOString();
       const rateCounters = await store.transaction('housekeeping.rate-counters', (tx) =>
-        pruneRateCounters(tx, now - RATE_WINDOWS_KEPT_MS),
+        deleteOlderThan(tx, 'rate_counters', now - RATE_WINDOWS_KEPT_MS),
       );
       const sessions = await store.transaction('housekeeping.sessions', (tx) =>
-        pruneSessions(tx, iso(now - SESSIONS_KEPT_MS)),
+        deleteOlderThan(tx, 'user_sessions', iso(now - SESSIONS_KEPT_MS)),
       );
       const loginFailures = await store.transaction('housekeeping.login-failures', (tx) =>
-        pruneLoginFailures(tx, iso(now - LOGIN_WINDOW_SECONDS * 1000)),
+        deleteOlderThan(tx, 'login_failures', iso(now - LOGIN_WINDOW_SECONDS * 1000)),
       );
       const deliveriesBefore = iso(now - retentionDays * DAY_MS);
       let webhookDeliveries = 0;

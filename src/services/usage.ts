@@ -24,10 +24,10 @@ import {
   dailyRollups,
   insertUsage,
   instanceAccounts,
-  pruneUsage,
   usageTotals,
 } from '../store/usage.repository.js';
 import { recordChange } from './audit.js';
+import { deleteOlderThan } from '../store/prune.js';
 import type { ServiceContext } from './context.js';
 import { productRef } from './products.js';
 
@@ -182,7 +182,7 @@ export function usageService(store: Store, options: UsageServiceOptions = {}) {
       const cutoff =
         before ?? new Date(ctx.clock.now().getTime() - retentionDays * DAY_MS).toISOString();
       return store.transaction('usage.prune', async (tx) => {
-        const deleted = await pruneUsage(tx, cutoff);
+        const deleted = await deleteOlderThan(tx, 'usage_records', cutoff);
         await recordChange(tx, ctx, {
           type: 'usage.pruned',
           accountId: null,

@@ -18,12 +18,3 @@ export async function countHit(db: Executor, bucket: string, windowStart: number
     .executeTakeFirstOrThrow();
   return row.hits;
 }
-
-/** Forgets windows that ended before `before` (ms since the epoch); answers how many. */
-export async function pruneRateCounters(db: Executor, before: number): Promise<number> {
-  const result = await db
-    .deleteFrom('rate_counters')
-    .where('window_start', '<', before)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
-}

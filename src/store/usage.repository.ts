@@ -330,15 +330,6 @@ export async function dailyRollups(
   return new Map(rows.map((r) => [r.day, { deltaSum: r.delta_sum, records: r.records }]));
 }
 
-/**
- * Deletes raw records measured before `before`. The aggregates are left as they are: summaries
- * keep counting pruned usage. Returns how many records were deleted.
- */
-export async function pruneUsage(db: Executor, before: string): Promise<number> {
-  const result = await db.deleteFrom('usage_records').where('at', '<', before).executeTakeFirst();
-  return Number(result.numDeletedRows);
-}
-
 /** Raw records of an account, oldest first: for tests and exports, never for summaries. */
 export async function listUsageRecords(db: Executor, accountId: string): Promise<UsageRecord[]> {
   const rows = await db

@@ -301,21 +301,3 @@ export async function markAccessCode(
     .where('id', '=', id)
     .execute();
 }
-
-/** Forgets sessions that expired before `before` (an expired token is refused on its own). */
-export async function pruneSessions(db: Executor, before: string): Promise<number> {
-  const result = await db
-    .deleteFrom('user_sessions')
-    .where('expires_at', '<', before)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
-}
-
-/** Forgets failure windows that started before `before` (a stale window starts over anyway). */
-export async function pruneLoginFailures(db: Executor, before: string): Promise<number> {
-  const result = await db
-    .deleteFrom('login_failures')
-    .where('window_start', '<', before)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
-}

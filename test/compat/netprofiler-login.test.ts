@@ -116,6 +116,11 @@ class NetProfilerClient {
   }
 }
 
+/** A client sending USER's name and `password` as HTTP Basic on every call. */
+function basicClient(password: string): NetProfilerClient {
+  return new NetProfilerClient(s.base, { kind: 'basic', user: USER, password });
+}
+
 function expectNpError(answer: Answer, status: number, errorId: string): void {
   expect(answer.status, answer.body).toBe(status);
   expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
@@ -150,13 +155,13 @@ async function everyCall(client: NetProfilerClient): Promise<void> {
 
 describe('NetProfiler login', () => {
   it('HTTP Basic works on every mgmt.licenses call', async () => {
-    const client = new NetProfilerClient(s.base, { kind: 'basic', user: USER, password: PASSWORD });
+    const client = basicClient(PASSWORD);
     await everyCall(client);
     s.expectLogFreeOf(PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString('base64'));
   });
 
   it('GET /api/common/1.1/services lists the services for discovery', async () => {
-    const client = new NetProfilerClient(s.base, { kind: 'basic', user: USER, password: PASSWORD });
+    const client = basicClient(PASSWORD);
     const answer = await client.send('GET', '/api/common/1.1/services');
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toEqual(
@@ -298,16 +303,12 @@ describe('NetProfiler login', () => {
       headers: { Authorization: `Bearer ${client.token ?? ''}` },
     });
     expectNpError(answer, 401, 'AUTH_INVALID_SESSION');
-    const basic = new NetProfilerClient(s.base, { kind: 'basic', user: USER, password: PASSWORD });
+    const basic = basicClient(PASSWORD);
     expectNpError(await basic.call('GET', '/licenses'), 401, 'AUTH_INVALID_CREDENTIALS');
   });
 
   it('proven Basic credentials stop at once when the password is rotated, and obey the throttle', async () => {
-    const appliance = new NetProfilerClient(s.base, {
-      kind: 'basic',
-      user: USER,
-      password: PASSWORD,
-    });
+    const appliance = basicClient(PASSWORD);
     expect((await appliance.call('GET', '/licenses')).status).toBe(200);
     expect((await appliance.call('GET', '/licenses')).status).toBe(200);
     const rotated = await s.h.request({
@@ -318,18 +319,10 @@ describe('NetProfiler login', () => {
     expect(rotated.statusCode, rotated.body).toBe(200);
     // No clock moves: the stored hash changed, so the proven credentials are refused now.
     expectNpError(await appliance.call('GET', '/licenses'), 401, 'AUTH_INVALID_CREDENTIALS');
-    const renewed = new NetProfilerClient(s.base, {
-      kind: 'basic',
-      user: USER,
-      password: 'a-new-password-2',
-    });
+    const renewed = basicClient('a-new-password-2');
     expect((await renewed.call('GET', '/licenses')).status).toBe(200);
 
-    const attacker = new NetProfilerClient(s.base, {
-      kind: 'basic',
-      user: USER,
-      password: 'guess-1234',
-    });
+    const attacker = basicClient('guess-1234');
     // The renewed login cleared the username's window: five guesses, then the throttle.
     for (let i = 0; i < 5; i += 1) {
       expectNpError(await attacker.call('GET', '/licenses'), 401, 'AUTH_INVALID_CREDENTIALS');
@@ -343,11 +336,7 @@ describe('NetProfiler login', () => {
   });
 
   it('brute force on Basic gets 429 with Retry-After', async () => {
-    const attacker = new NetProfilerClient(s.base, {
-      kind: 'basic',
-      user: USER,
-      password: 'guess-5678',
-    });
+    const attacker = basicClient('guess-5678');
     for (let i = 0; i < 5; i += 1) {
       expectNpError(await attacker.call('GET', '/licenses'), 401, 'AUTH_INVALID_CREDENTIALS');
     }

@@ -1,3 +1,4 @@
+import { deleteOlderThan } from '../../src/store/prune.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,6 @@ import type { Store } from '../../src/store/database.js';
 import {
   dailyRollups,
   insertUsage,
-  pruneUsage,
   usageTotals,
   usedInPeriod,
 } from '../../src/store/usage.repository.js';
@@ -107,7 +107,7 @@ describe('usage aggregates in SQLite', () => {
         const before = await stored(of, p);
         await ingest(batches);
         expect(await stored(of, p)).toEqual(before);
-        await pruneUsage(store.db, '2026-11-02T00:00:00.000Z');
+        await deleteOlderThan(store.db, 'usage_records', '2026-11-02T00:00:00.000Z');
         expect(await stored(of, p)).toEqual(before);
         const left = await store.db.selectFrom('usage_records').select('at').execute();
         expect(left.every((r) => r.at >= '2026-11-02T00:00:00.000Z')).toBe(true);
