@@ -2,8 +2,16 @@ import { LOGIN_WINDOW_SECONDS } from '../domain/user.js';
 import { requireRole } from '../domain/principal.js';
 import type { Store } from '../store/database.js';
 import { deleteOlderThan } from '../store/prune.js';
-import { pruneDeliveries } from '../store/webhooks.repository.js';
+import { restoreUpstreamToken, upstreamTokens } from '../store/upstream.repository.js';
+import {
+  endpointSecrets,
+  pruneDeliveries,
+  restoreEndpointSecret,
+} from '../store/webhooks.repository.js';
 import type { ServiceContext } from './context.js';
+import type { SecretBox } from './secret-box.js';
+import { sealedAs as upstreamSealedAs } from './upstream.js';
+import { sealedAs as webhookSealedAs } from './webhooks.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -16,6 +24,8 @@ const DELIVERY_BATCH = 1000;
 export const DEFAULT_WEBHOOK_RETENTION_DAYS = 30;
 
 export interface HousekeepingOptions {
+  /** Seals secrets stored in the clear (by versions before sealing existed). */
+  box: SecretBox;
   /** Days finished webhook deliveries (and their attempts) are kept; default 30. */
   webhookRetentionDays?: number | undefined;
 }
@@ -25,14 +35,17 @@ export interface Pruned {
   sessions: number;
   loginFailures: number;
   webhookDeliveries: number;
+  /** Webhook secrets and upstream tokens found in the clear and sealed. */
+  secretsSealed: number;
 }
 
 /**
  * Forgets what only grows with traffic and is useless once old: ended rate-limit windows,
  * expired sessions, stale failed-login windows, finished webhook deliveries past their
- * retention. Events, usage rollups and lifecycle marks are kept: they are history.
+ * retention. Events, usage rollups and lifecycle marks are kept: they are history. And seals the
+ * secrets a version before sealing stored in the clear.
  */
-export function housekeepingService(store: Store, options: HousekeepingOptions = {}) {
+export function housekeepingService(store: Store, options: HousekeepingOptions) {
   const retentionDays = options.webhookRetentionDays ?? DEFAULT_WEBHOOK_RETENTION_DAYS;
   return {
     async prune(ctx: ServiceContext): Promise<Pruned> {
@@ -57,7 +70,22 @@ export function housekeepingService(store: Store, options: HousekeepingOptions =
         webhookDeliveries += deleted;
         if (deleted < DELIVERY_BATCH) break;
       }
-      return { rateCounters, sessions, loginFailures, webhookDeliveries };
+      const secretsSealed = await store.transaction('housekeeping.seal-secrets', async (tx) => {
+        let sealed = 0;
+        for (const { id, secret } of await endpointSecrets(tx)) {
+          if (options.box.isSealed(secret)) continue;
+          await restoreEndpointSecret(tx, id, options.box.seal(secret, webhookSealedAs(id)));
+          sealed++;
+        }
+        for (const { accountId, token } of await upstreamTokens(tx)) {
+          if (options.box.isSealed(token)) continue;
+          const sealedToken = options.box.seal(token, upstreamSealedAs(accountId));
+          await restoreUpstreamToken(tx, accountId, sealedToken);
+          sealed++;
+        }
+        return sealed;
+      });
+      return { rateCounters, sessions, loginFailures, webhookDeliveries, secretsSealed };
     },
   };
 }

@@ -23,6 +23,7 @@ import { upstreamClient, type UpstreamClientOptions } from './upstream-client.js
 import { upstreamService } from './upstream.js';
 import { validationService } from './validation.js';
 import { webhookService } from './webhooks.js';
+import { secretBox } from './secret-box.js';
 import { policyService } from './policies.js';
 
 export interface ServiceOptions {
@@ -62,6 +63,7 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
         now,
       ),
   });
+  const box = secretBox(options.keySecret);
   const catalog = productCache();
   const products = productService(store, catalog);
   const policyTerms = policyCache();
@@ -71,6 +73,7 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
     products,
     client: upstreamClient(options.upstreamClient),
     keySecret: options.keySecret,
+    box,
   });
   return {
     store,
@@ -97,8 +100,9 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
       compliance: complianceService(store),
       subscriptions: subscriptionService(store, options.usageReader),
     }),
-    webhooks: webhookService(store),
+    webhooks: webhookService(store, box),
     housekeeping: housekeepingService(store, {
+      box,
       webhookRetentionDays: options.webhookRetentionDays,
     }),
     policies: policyService(store, {

@@ -1,5 +1,6 @@
 import { Value } from 'typebox/value';
 import type { Redemption } from './activation-tokens.js';
+import type { SecretBox } from './secret-box.js';
 import { type RedeemRequest } from '../domain/activation-token.js';
 import { NotFound } from '../domain/errors.js';
 import type { Instance } from '../domain/instance.js';
@@ -68,6 +69,9 @@ class UpstreamRefused extends Error {}
 
 const AUTO_DOWNLOAD_PAGE = 200;
 
+/** What an upstream service token is sealed as: bound to its account. */
+export const sealedAs = (accountId: string) => `upstream:${accountId}`;
+
 /**
  * Federation with an upstream Entitle (the vendor's): credentials and health per account, fetching
  * the licenses issued for a host, forwarding token redemptions, and auto-download. Upstream
@@ -81,9 +85,12 @@ export function upstreamService(
     products: ProductService;
     client: UpstreamClient;
     keySecret: Uint8Array;
+    /** Seals the service token in the store. */
+    box: SecretBox;
   },
 ) {
   const { client } = deps;
+  const { box } = deps;
 
   async function remoteOf(db: Executor, accountId: string): Promise<Remote | null> {
     const account = await findAccount(db, accountId);
@@ -92,7 +99,7 @@ export function upstreamService(
     if (account.settings.upstreamUrl === null || link?.token == null) return null;
     return {
       url: account.settings.upstreamUrl,
-      token: link.token,
+      token: box.open(link.token, sealedAs(accountId)),
       remoteAccountId: link.remoteAccountId ?? accountId,
       health: link,
     };
@@ -352,7 +359,11 @@ export function upstreamService(
         const remoteAccountId = input.remoteAccountId ?? null;
         const next = { ...account, settings: { ...account.settings, upstreamUrl: input.url } };
         await updateAccount(tx, { ...next, updatedAt: ctx.clock.now().toISOString() });
-        await saveUpstreamCredentials(tx, { accountId, token: input.token, remoteAccountId });
+        await saveUpstreamCredentials(tx, {
+          accountId,
+          token: box.seal(input.token, sealedAs(accountId)),
+          remoteAccountId,
+        });
         await recordChange(tx, ctx, {
           type: 'account.upstream-configured',
           accountId,

@@ -45,6 +45,7 @@ import {
   type StoredEndpoint,
 } from '../store/webhooks.repository.js';
 import { recordChange } from './audit.js';
+import type { SecretBox } from './secret-box.js';
 import type { ServiceContext } from './context.js';
 
 const READERS = ['operator', 'admin', 'viewer', 'service'] as const;
@@ -104,7 +105,10 @@ function checkFields(input: { url?: string | undefined; eventTypes?: readonly st
  * delivery log, and what the delivery worker needs: the due deliveries and where each attempt
  * leaves them.
  */
-export function webhookService(store: Store) {
+/** What a webhook secret is sealed as: bound to its endpoint. */
+export const sealedAs = (endpointId: string) => `webhook:${endpointId}`;
+
+export function webhookService(store: Store, box: SecretBox) {
   /** The account a new endpoint is for: named, the token's only one, or null (global). */
   function accountFor(principal: Principal, input: WebhookCreate): string | null {
     if (input.accountId === null) {
@@ -185,7 +189,10 @@ export function webhookService(store: Store) {
           updatedAt: at,
           secret: newWebhookSecret(randomBytes(24)),
         };
-        await insertEndpoint(tx, endpoint);
+        await insertEndpoint(tx, {
+          ...endpoint,
+          secret: box.seal(endpoint.secret, sealedAs(endpoint.id)),
+        });
         await recordChange(tx, ctx, {
           type: 'webhook_endpoint.created',
           accountId,
@@ -270,7 +277,7 @@ export function webhookService(store: Store) {
           secret: newWebhookSecret(randomBytes(24)),
           updatedAt: ctx.clock.now().toISOString(),
         };
-        await updateEndpoint(tx, next);
+        await updateEndpoint(tx, { ...next, secret: box.seal(next.secret, sealedAs(id)) });
         await recordChange(tx, ctx, {
           type: 'webhook_endpoint.secret_rotated',
           accountId: next.accountId,
@@ -368,9 +375,13 @@ export function webhookService(store: Store) {
     },
 
     /** The worker's read: pending deliveries due now, of enabled endpoints, oldest first. */
-    due(ctx: ServiceContext, limit: number): Promise<DueDelivery[]> {
+    async due(ctx: ServiceContext, limit: number): Promise<DueDelivery[]> {
       requireRole(ctx.principal, ['operator']);
-      return store.read((db) => dueDeliveries(db, ctx.clock.now().toISOString(), limit));
+      const due = await store.read((db) => dueDeliveries(db, ctx.clock.now().toISOString(), limit));
+      return due.map((delivery) => ({
+        ...delivery,
+        secret: box.open(delivery.secret, sealedAs(delivery.endpointId)),
+      }));
     },
 
     /**

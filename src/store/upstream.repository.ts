@@ -101,3 +101,30 @@ export async function autoDownloadAccounts(
     .map((row) => row.id);
   return { matching, last: rows.length < limit ? null : (rows.at(-1)?.id ?? null) };
 }
+
+/** Every stored service token, by account (housekeeping seals the ones stored in the clear). */
+export async function upstreamTokens(
+  db: Executor,
+): Promise<{ accountId: string; token: string }[]> {
+  const rows = await db
+    .selectFrom('upstream_links')
+    .select(['account_id', 'token'])
+    .where('token', 'is not', null)
+    .execute();
+  return rows.flatMap((row) =>
+    row.token === null ? [] : [{ accountId: row.account_id, token: row.token }],
+  );
+}
+
+/** Replaces a stored token with another form of the same token (its health stays). */
+export async function restoreUpstreamToken(
+  db: Executor,
+  accountId: string,
+  token: string,
+): Promise<void> {
+  await db
+    .updateTable('upstream_links')
+    .set({ token })
+    .where('account_id', '=', accountId)
+    .execute();
+}

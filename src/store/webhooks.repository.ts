@@ -498,3 +498,17 @@ export async function pruneDeliveries(
   await db.deleteFrom('webhook_deliveries').where('id', 'in', ids).execute();
   return ids.length;
 }
+
+/** Every endpoint's stored secret (housekeeping seals the ones stored in the clear). */
+export async function endpointSecrets(db: Executor): Promise<{ id: string; secret: string }[]> {
+  return db.selectFrom('webhook_endpoints').select(['id', 'secret']).execute();
+}
+
+/** Replaces a stored secret with another form of the same secret. */
+export async function restoreEndpointSecret(
+  db: Executor,
+  id: string,
+  secret: string,
+): Promise<void> {
+  await db.updateTable('webhook_endpoints').set({ secret }).where('id', '=', id).execute();
+}

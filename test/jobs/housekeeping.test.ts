@@ -93,6 +93,7 @@ describe('housekeeping', () => {
       sessions: 1,
       loginFailures: 1, // the second address's; the others' windows started over
       webhookDeliveries: 0,
+      secretsSealed: 0,
     });
     expect(await count('rate_counters')).toBe(1);
     expect(await count('user_sessions')).toBe(1);
@@ -103,6 +104,7 @@ describe('housekeeping', () => {
       sessions: 0,
       loginFailures: 0,
       webhookDeliveries: 0,
+      secretsSealed: 0,
     });
   });
 
@@ -196,5 +198,72 @@ describe('housekeeping', () => {
     expect(left.map((d) => d.id).sort((a, b) => a - b)).toEqual([pendingId, recent.id]);
     const attempts = await db.selectFrom('webhook_attempts').select('delivery_id').execute();
     expect(attempts.map((a) => a.delivery_id)).toEqual([pendingId]);
+  });
+
+  it('stores webhook secrets and upstream tokens sealed, and seals the ones an older version stored in the clear', async () => {
+    const created = await h.request({
+      method: 'POST',
+      url: '/v1/webhooks',
+      body: { accountId: 'acme', url: 'http://127.0.0.1:9/hook', eventTypes: ['license.updated'] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const hook = json<{ id: string; secret: string }>(created);
+    const upstream = await h.request({
+      method: 'PUT',
+      url: '/v1/accounts/acme/upstream',
+      body: { url: 'http://127.0.0.1:9/', token: 'upstream-service-token-0123456789' },
+    });
+    expect(upstream.statusCode, upstream.body).toBe(200);
+    const stored = async () => ({
+      secret: (
+        await h.store.db
+          .selectFrom('webhook_endpoints')
+          .select('secret')
+          .where('id', '=', hook.id)
+          .executeTakeFirstOrThrow()
+      ).secret,
+      token: (
+        await h.store.db
+          .selectFrom('upstream_links')
+          .select('token')
+          .where('account_id', '=', 'acme')
+          .executeTakeFirstOrThrow()
+      ).token,
+    });
+    const sealed = await stored();
+    expect(sealed.secret).toMatch(/^sealed:v1:/);
+    expect(sealed.secret).not.toContain(hook.secret);
+    expect(sealed.token).toMatch(/^sealed:v1:/);
+    expect(sealed.token).not.toContain('upstream-service-token');
+
+    // As a version before sealing left them: in the clear. They still work, and the next pass
+    // seals them.
+    await h.store.db
+      .updateTable('webhook_endpoints')
+      .set({ secret: hook.secret })
+      .where('id', '=', hook.id)
+      .execute();
+    await h.store.db
+      .updateTable('upstream_links')
+      .set({ token: 'upstream-service-token-0123456789' })
+      .where('account_id', '=', 'acme')
+      .execute();
+    expect(await h.services.housekeeping.prune(ctx())).toMatchObject({ secretsSealed: 2 });
+    const resealed = await stored();
+    expect(resealed.secret).toMatch(/^sealed:v1:/);
+    expect(resealed.token).toMatch(/^sealed:v1:/);
+    expect(await h.services.housekeeping.prune(ctx())).toMatchObject({ secretsSealed: 0 });
+
+    // The delivery worker reads the secret it signs with in the clear.
+    await h.store.transaction('test.event', (tx) =>
+      recordChange(tx, ctx(), {
+        type: 'license.updated',
+        accountId: 'acme',
+        resourceType: 'license',
+        resourceId: 'any',
+      }),
+    );
+    const [due] = await h.services.webhooks.due(ctx(), 10);
+    expect(due?.secret).toBe(hook.secret);
   });
 });
