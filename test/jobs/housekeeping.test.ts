@@ -62,6 +62,17 @@ async function validatedBoundLicense(): Promise<void> {
   expect(verdict.statusCode, verdict.body).toBe(200);
 }
 
+/** An endpoint of acme's for `license.updated` (never called: nothing listens on port 9). */
+async function webhook(): Promise<{ id: string; secret: string }> {
+  const created = await h.request({
+    method: 'POST',
+    url: '/v1/webhooks',
+    body: { accountId: 'acme', url: 'http://127.0.0.1:9/hook', eventTypes: ['license.updated'] },
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  return json<{ id: string; secret: string }>(created);
+}
+
 describe('housekeeping', () => {
   it('forgets ended rate windows, expired sessions and stale login failures, and keeps live ones', async () => {
     await h.services.users.create(ctx(), {
@@ -109,12 +120,7 @@ describe('housekeeping', () => {
   });
 
   it('deletes finished deliveries past the retention with their attempts, never pending ones', async () => {
-    const hook = await h.request({
-      method: 'POST',
-      url: '/v1/webhooks',
-      body: { accountId: 'acme', url: 'http://127.0.0.1:9/hook', eventTypes: ['license.updated'] },
-    });
-    expect(hook.statusCode, hook.body).toBe(201);
+    await webhook();
     // 2,500 old events, so the pass needs several batches; then one recent one.
     await h.store.transaction('test.events', async (tx) => {
       for (let i = 0; i < 2500; i++) {
@@ -201,13 +207,7 @@ describe('housekeeping', () => {
   });
 
   it('stores webhook secrets and upstream tokens sealed, and seals the ones an older version stored in the clear', async () => {
-    const created = await h.request({
-      method: 'POST',
-      url: '/v1/webhooks',
-      body: { accountId: 'acme', url: 'http://127.0.0.1:9/hook', eventTypes: ['license.updated'] },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    const hook = json<{ id: string; secret: string }>(created);
+    const hook = await webhook();
     const upstream = await h.request({
       method: 'PUT',
       url: '/v1/accounts/acme/upstream',
