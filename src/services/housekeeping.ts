@@ -2,6 +2,7 @@ import { LOGIN_WINDOW_SECONDS } from '../domain/user.js';
 import { requireRole } from '../domain/principal.js';
 import type { Store } from '../store/database.js';
 import { deleteOlderThan } from '../store/prune.js';
+import { restoreSigningKeySecret, signingKeySecrets } from '../store/signing-keys.repository.js';
 import { restoreUpstreamToken, upstreamTokens } from '../store/upstream.repository.js';
 import {
   endpointSecrets,
@@ -10,6 +11,7 @@ import {
 } from '../store/webhooks.repository.js';
 import type { ServiceContext } from './context.js';
 import type { SecretBox } from './secret-box.js';
+import { sealedAs as signingKeySealedAs } from './signing-keys.js';
 import { sealedAs as upstreamSealedAs } from './upstream.js';
 import { sealedAs as webhookSealedAs } from './webhooks.js';
 
@@ -35,7 +37,7 @@ export interface Pruned {
   sessions: number;
   loginFailures: number;
   webhookDeliveries: number;
-  /** Webhook secrets and upstream tokens found in the clear and sealed. */
+  /** Webhook secrets, upstream tokens and signing keys found in the clear and sealed. */
   secretsSealed: number;
 }
 
@@ -81,6 +83,12 @@ export function housekeepingService(store: Store, options: HousekeepingOptions) 
           if (options.box.isSealed(token)) continue;
           const sealedToken = options.box.seal(token, upstreamSealedAs(accountId));
           await restoreUpstreamToken(tx, accountId, sealedToken);
+          sealed++;
+        }
+        for (const { kid, privateKey } of await signingKeySecrets(tx)) {
+          if (options.box.isSealed(privateKey)) continue;
+          const sealedKey = options.box.seal(privateKey, signingKeySealedAs(kid));
+          await restoreSigningKeySecret(tx, kid, sealedKey);
           sealed++;
         }
         return sealed;

@@ -43,7 +43,8 @@ export interface ServiceOptions {
 
 /** Every use case, wired to one store. Front ends (native API, facades, CLI) call only these. */
 export function createServices(store: Store, keys: TokenKeys, options: ServiceOptions) {
-  const signingKeys = signingKeyService(store);
+  const box = secretBox(options.keySecret);
+  const signingKeys = signingKeyService(store, box);
   const issuer = options.issuer ?? 'entitle';
   const licenses = licenseService(store, {
     keySecret: options.keySecret,
@@ -63,7 +64,6 @@ export function createServices(store: Store, keys: TokenKeys, options: ServiceOp
         now,
       ),
   });
-  const box = secretBox(options.keySecret);
   const catalog = productCache();
   const products = productService(store, catalog);
   const policyTerms = policyCache();

@@ -26,6 +26,7 @@ import {
   type SigningKeyRow,
 } from '../store/signing-keys.repository.js';
 import { recordChange } from './audit.js';
+import type { SecretBox } from './secret-box.js';
 import type { ServiceContext } from './context.js';
 
 /** A public key as published in `/v1/keys` (RFC 8037 OKP JWK). */
@@ -58,16 +59,19 @@ export interface Rotation {
  * first use; a rotation makes a new current key, and each retired key stays published until the
  * last certificate it signed has expired.
  */
-export function signingKeyService(store: Store) {
+/** What a signing key's private half is sealed as: bound to its kid. */
+export const sealedAs = (kid: string) => `signing-key:${kid}`;
+
+export function signingKeyService(store: Store, box: SecretBox) {
   // Key material never changes for a kid, so parsed keys can be kept for the life of the process.
   const privateKeys = new Map<string, KeyObject>();
   const publicKeys = new Map<string, KeyObject>();
 
   async function currentSigner(tx: Tx, now: Date): Promise<CertificateSigner> {
-    const row = (await findCurrentSigningKey(tx)) ?? (await createKey(tx, now));
+    const row = (await findCurrentSigningKey(tx)) ?? (await createKey(tx, box, now));
     let privateKey = privateKeys.get(row.kid);
     if (privateKey === undefined) {
-      privateKey = createPrivateKey(row.private_key);
+      privateKey = createPrivateKey(box.open(row.private_key, sealedAs(row.kid)));
       privateKeys.set(row.kid, privateKey);
     }
     return { kid: row.kid, privateKey };
@@ -134,7 +138,7 @@ export function signingKeyService(store: Store) {
       requireRole(ctx.principal, ['operator']);
       return store.transaction('signing-key.rotate', async (tx) => {
         const now = ctx.clock.now();
-        const { kid } = await createKey(tx, now);
+        const { kid } = await createKey(tx, box, now);
         const retired = await retireSigningKeysExcept(tx, kid, now.toISOString());
         await recordChange(tx, ctx, {
           type: 'signing-key.rotated',
@@ -149,7 +153,8 @@ export function signingKeyService(store: Store) {
   };
 }
 
-async function createKey(tx: Tx, now: Date): Promise<SigningKeyRow> {
+/** A new key pair; the private half is stored sealed, and answered in the clear for use now. */
+async function createKey(tx: Tx, box: SecretBox, now: Date): Promise<SigningKeyRow> {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519', {
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
@@ -163,7 +168,7 @@ async function createKey(tx: Tx, now: Date): Promise<SigningKeyRow> {
     retired_at: null,
     signed_until: null,
   };
-  await insertSigningKey(tx, row);
+  await insertSigningKey(tx, { ...row, private_key: box.seal(privateKey, sealedAs(row.kid)) });
   return row;
 }
 

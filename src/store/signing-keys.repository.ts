@@ -78,3 +78,24 @@ export async function extendSignedUntil(db: Executor, kid: string, until: string
     .where((eb) => eb.or([eb('signed_until', 'is', null), eb('signed_until', '<', until)]))
     .execute();
 }
+
+/** Every key's stored private half, by kid (housekeeping seals the ones stored in the clear). */
+export async function signingKeySecrets(
+  db: Executor,
+): Promise<{ kid: string; privateKey: string }[]> {
+  const rows = await db.selectFrom('signing_keys').select(['kid', 'private_key']).execute();
+  return rows.map((row) => ({ kid: row.kid, privateKey: row.private_key }));
+}
+
+/** Replaces a stored private key with another form of the same key. */
+export async function restoreSigningKeySecret(
+  db: Executor,
+  kid: string,
+  privateKey: string,
+): Promise<void> {
+  await db
+    .updateTable('signing_keys')
+    .set({ private_key: privateKey })
+    .where('kid', '=', kid)
+    .execute();
+}

@@ -3,7 +3,12 @@ import { systemPrincipal } from '../../src/domain/principal.js';
 import { allJobs } from '../../src/jobs/index.js';
 import { createScheduler, type JobLogger } from '../../src/jobs/scheduler.js';
 import { recordChange } from '../../src/services/audit.js';
-import { createHarness, json, type Harness } from '../helpers/harness.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
+import { verifyCertificate } from '../../sdk/src/index.js';
+import { createServices, type Services } from '../../src/services/index.js';
+import { readOrCreateSecret } from '../../src/services/token-keys.js';
+import { createHarness, json, T0, type Harness } from '../helpers/harness.js';
 
 /**
  * Housekeeping forgets what only grows with traffic: ended rate-limit windows, expired sessions,
@@ -71,6 +76,17 @@ async function webhook(): Promise<{ id: string; secret: string }> {
   });
   expect(created.statusCode, created.body).toBe(201);
   return json<{ id: string; secret: string }>(created);
+}
+
+/** The services of another process on the same store and data dir (nothing cached). */
+function freshServices(): Services {
+  return createServices(h.store, h.keys, {
+    keySecret: readOrCreateSecret(join(h.dir, 'license-key-secret')),
+  });
+}
+
+async function publicKeys(services: Services) {
+  return services.signingKeys.publishedKeys(h.clock.now());
 }
 
 describe('housekeeping', () => {
@@ -236,8 +252,32 @@ describe('housekeeping', () => {
     expect(sealed.token).toMatch(/^sealed:v1:/);
     expect(sealed.token).not.toContain('upstream-service-token');
 
-    // As a version before sealing left them: in the clear. They still work, and the next pass
-    // seals them.
+    // The certificate signing key is created sealed too, and a fresh process opens it.
+    const license = await h.request({
+      method: 'POST',
+      url: '/v1/licenses',
+      body: { accountId: 'acme', product: 'ctl' },
+    });
+    const licenseId = json<{ id: string }>(license).id;
+    const certify = async (services: Services) => {
+      const issued = await services.licenses.certificate(ctx(), licenseId, undefined);
+      expect(
+        verifyCertificate(issued.certificate, await publicKeys(services), { now: h.clock.now() }),
+      ).toMatchObject({
+        ok: true,
+      });
+    };
+    await certify(h.services);
+    const key = await h.store.db
+      .selectFrom('signing_keys')
+      .select('private_key')
+      .executeTakeFirstOrThrow();
+    expect(key.private_key).toMatch(/^sealed:v1:/);
+    expect(key.private_key).not.toContain('PRIVATE KEY');
+    await certify(freshServices());
+
+    // As a version before sealing left them: in the clear (a retired signing key among them).
+    // They still work, and the next pass seals them.
     await h.store.db
       .updateTable('webhook_endpoints')
       .set({ secret: hook.secret })
@@ -248,7 +288,29 @@ describe('housekeeping', () => {
       .set({ token: 'upstream-service-token-0123456789' })
       .where('account_id', '=', 'acme')
       .execute();
-    expect(await h.services.housekeeping.prune(ctx())).toMatchObject({ secretsSealed: 2 });
+    const legacy = generateKeyPairSync('ed25519', {
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    await h.store.db
+      .insertInto('signing_keys')
+      .values({
+        kid: 'legacy-key',
+        algorithm: 'EdDSA',
+        public_key: legacy.publicKey,
+        private_key: legacy.privateKey,
+        created_at: T0,
+        retired_at: T0,
+        signed_until: T0,
+      })
+      .execute();
+    expect(await h.services.housekeeping.prune(ctx())).toMatchObject({ secretsSealed: 3 });
+    const legacyKey = await h.store.db
+      .selectFrom('signing_keys')
+      .select('private_key')
+      .where('kid', '=', 'legacy-key')
+      .executeTakeFirstOrThrow();
+    expect(legacyKey.private_key).toMatch(/^sealed:v1:/);
     const resealed = await stored();
     expect(resealed.secret).toMatch(/^sealed:v1:/);
     expect(resealed.token).toMatch(/^sealed:v1:/);
