@@ -1,6 +1,6 @@
 import { LOGIN_WINDOW_SECONDS } from '../domain/user.js';
 import { requireRole } from '../domain/principal.js';
-import type { Store } from '../store/database.js';
+import type { Store, Tx } from '../store/database.js';
 import { deleteOlderThan } from '../store/prune.js';
 import { restoreSigningKeySecret, signingKeySecrets } from '../store/signing-keys.repository.js';
 import { restoreUpstreamToken, upstreamTokens } from '../store/upstream.repository.js';
@@ -74,21 +74,9 @@ export function housekeepingService(store: Store, options: HousekeepingOptions) 
       }
       const secretsSealed = await store.transaction('housekeeping.seal-secrets', async (tx) => {
         let sealed = 0;
-        for (const { id, secret } of await endpointSecrets(tx)) {
-          if (options.box.isSealed(secret)) continue;
-          await restoreEndpointSecret(tx, id, options.box.seal(secret, webhookSealedAs(id)));
-          sealed++;
-        }
-        for (const { accountId, token } of await upstreamTokens(tx)) {
-          if (options.box.isSealed(token)) continue;
-          const sealedToken = options.box.seal(token, upstreamSealedAs(accountId));
-          await restoreUpstreamToken(tx, accountId, sealedToken);
-          sealed++;
-        }
-        for (const { kid, privateKey } of await signingKeySecrets(tx)) {
-          if (options.box.isSealed(privateKey)) continue;
-          const sealedKey = options.box.seal(privateKey, signingKeySealedAs(kid));
-          await restoreSigningKeySecret(tx, kid, sealedKey);
+        for (const secret of await storedSecrets(tx)) {
+          if (options.box.isSealed(secret.stored)) continue;
+          await secret.restore(options.box.seal(secret.stored, secret.context));
           sealed++;
         }
         return sealed;
@@ -96,6 +84,33 @@ export function housekeepingService(store: Store, options: HousekeepingOptions) 
       return { rateCounters, sessions, loginFailures, webhookDeliveries, secretsSealed };
     },
   };
+}
+
+/** A secret as stored, the row it is bound to, and how to store another form of it. */
+interface StoredSecret {
+  context: string;
+  stored: string;
+  restore(value: string): Promise<void>;
+}
+
+/** Every secret the store keeps for Entitle to give back: webhook, upstream and signing keys. */
+async function storedSecrets(tx: Tx): Promise<StoredSecret[]> {
+  const webhooks = (await endpointSecrets(tx)).map(({ id, secret }) => ({
+    context: webhookSealedAs(id),
+    stored: secret,
+    restore: (value: string) => restoreEndpointSecret(tx, id, value),
+  }));
+  const upstream = (await upstreamTokens(tx)).map(({ accountId, token }) => ({
+    context: upstreamSealedAs(accountId),
+    stored: token,
+    restore: (value: string) => restoreUpstreamToken(tx, accountId, value),
+  }));
+  const signing = (await signingKeySecrets(tx)).map(({ kid, privateKey }) => ({
+    context: signingKeySealedAs(kid),
+    stored: privateKey,
+    restore: (value: string) => restoreSigningKeySecret(tx, kid, value),
+  }));
+  return [...webhooks, ...upstream, ...signing];
 }
 
 export type HousekeepingService = ReturnType<typeof housekeepingService>;

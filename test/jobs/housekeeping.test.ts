@@ -89,6 +89,18 @@ async function publicKeys(services: Services) {
   return services.signingKeys.publishedKeys(h.clock.now());
 }
 
+/** Records a `license.updated` event of acme's (queued for its webhook endpoints). */
+async function licenseUpdated(resourceId: string): Promise<void> {
+  await h.store.transaction('test.event', (tx) =>
+    recordChange(tx, ctx(), {
+      type: 'license.updated',
+      accountId: 'acme',
+      resourceType: 'license',
+      resourceId,
+    }),
+  );
+}
+
 describe('housekeeping', () => {
   it('forgets ended rate windows, expired sessions and stale login failures, and keeps live ones', async () => {
     await h.services.users.create(ctx(), {
@@ -182,14 +194,7 @@ describe('housekeeping', () => {
       .execute();
 
     h.clock.advance(31 * DAY);
-    await h.store.transaction('test.events', (tx) =>
-      recordChange(tx, ctx(), {
-        type: 'license.updated',
-        accountId: 'acme',
-        resourceType: 'license',
-        resourceId: 'recent',
-      }),
-    );
+    await licenseUpdated('recent');
     const recent = await db
       .selectFrom('webhook_deliveries')
       .select('id')
@@ -317,14 +322,7 @@ describe('housekeeping', () => {
     expect(await h.services.housekeeping.prune(ctx())).toMatchObject({ secretsSealed: 0 });
 
     // The delivery worker reads the secret it signs with in the clear.
-    await h.store.transaction('test.event', (tx) =>
-      recordChange(tx, ctx(), {
-        type: 'license.updated',
-        accountId: 'acme',
-        resourceType: 'license',
-        resourceId: 'any',
-      }),
-    );
+    await licenseUpdated('any');
     const [due] = await h.services.webhooks.due(ctx(), 10);
     expect(due?.secret).toBe(hook.secret);
   });
