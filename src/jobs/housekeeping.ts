@@ -6,8 +6,8 @@ export const HOUSEKEEPING_EVERY_MS = 3_600_000;
 
 /**
  * Deletes ended rate-limit windows, expired sessions, stale failed-login windows and finished
- * webhook deliveries past their retention (services/housekeeping.ts). A pass repeated after a
- * crash deletes only what is left.
+ * webhook deliveries past their retention, and seals secrets an older version stored in the
+ * clear (services/housekeeping.ts). A pass repeated after a crash does only what is left.
  */
 export function housekeepingJob(
   services: Services,

@@ -1,10 +1,11 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
- * Secrets Entitle must give back (webhook signing secrets, upstream service tokens) are stored
- * sealed: AES-256-GCM under a key derived from the license-key secret of the data dir (HKDF with
- * its own label, so the two uses never share a key), bound to the row they belong to. A copy of
- * the database alone (a dump, a backup) does not reveal them.
+ * Secrets Entitle must give back (webhook signing secrets, upstream service tokens, certificate
+ * signing keys' private halves) are stored sealed: AES-256-GCM under a key derived from the
+ * license-key secret of the data dir (HKDF with its own label, so the two uses never share a
+ * key), bound to the row they belong to. A copy of the database alone (a dump, a backup) does
+ * not reveal them.
  */
 export interface SecretBox {
   /** The stored form of `plain`, for the row `context` names (e.g. `webhook:<id>`). */

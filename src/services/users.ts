@@ -112,6 +112,20 @@ function inAccount(record: UserRecord, credentials: Credentials): boolean {
   return credentials.account === undefined || record.user.accountId === credentials.account;
 }
 
+/** The windows a password attempt counts in: its username's and its address's. */
+function passwordLimits(keys: { user: string; address: string }): { key: string; max: number }[] {
+  return [
+    { key: keys.user, max: MAX_FAILURES_PER_USERNAME },
+    { key: keys.address, max: MAX_FAILURES_PER_ADDRESS },
+  ];
+}
+
+/** 429 for as long as the longest of these waits (seconds; null: that window allows one more). */
+function refuseWhileThrottled(waits: readonly (number | null)[]): void {
+  const wait = Math.max(0, ...waits.map((w) => w ?? 0));
+  if (wait > 0) throw new LoginThrottled(wait);
+}
+
 /** How long request credentials, once proven, are recognized without scrypt. */
 const PROVEN_TTL_MS = 5 * 60_000;
 
@@ -165,13 +179,12 @@ export function userService(store: Store, tokens: TokenService) {
       for (const { key } of limits) counted.push(await countAttempt(tx, key, at, staleAt));
       return counted;
     });
-    const wait = Math.max(
-      ...limits.map(({ max }, i) => {
+    refuseWhileThrottled(
+      limits.map(({ max }, i) => {
         const window = windows[i];
-        return window === undefined ? 0 : (retryAfterCounted(window, max, now) ?? 0);
+        return window === undefined ? null : retryAfterCounted(window, max, now);
       }),
     );
-    if (wait > 0) throw new LoginThrottled(wait);
     return windows;
   }
 
@@ -182,13 +195,7 @@ export function userService(store: Store, tokens: TokenService) {
    */
   async function checkPassword(credentials: Credentials, clock: Clock): Promise<UserRecord> {
     const keys = failureKeys(credentials.username, credentials.address);
-    const [, addressWindow] = await admitAttempt(
-      [
-        { key: keys.user, max: MAX_FAILURES_PER_USERNAME },
-        { key: keys.address, max: MAX_FAILURES_PER_ADDRESS },
-      ],
-      clock.now(),
-    );
+    const [, addressWindow] = await admitAttempt(passwordLimits(keys), clock.now());
     const record = await store.read((db) => findUser(db, credentials.username));
     const matches = await passwordMatches(credentials.password, record?.passwordHash ?? DUMMY_HASH);
     if (record === undefined || !matches || !inAccount(record, credentials)) {
@@ -366,17 +373,18 @@ export function userService(store: Store, tokens: TokenService) {
       const key = provenKey(credentials);
       const matched = proven.get(key);
       if (matched !== undefined) {
-        const keys = failureKeys(credentials.username, credentials.address);
+        const limits = passwordLimits(failureKeys(credentials.username, credentials.address));
         const { record, windows } = await store.read(async (db) => ({
           record: await findUser(db, credentials.username),
-          windows: await findFailures(db, [keys.user, keys.address]),
+          windows: await findFailures(
+            db,
+            limits.map(({ key }) => key),
+          ),
         }));
         const now = clock.now();
-        const wait = Math.max(
-          retryAfterSeconds(windows.get(keys.user), MAX_FAILURES_PER_USERNAME, now) ?? 0,
-          retryAfterSeconds(windows.get(keys.address), MAX_FAILURES_PER_ADDRESS, now) ?? 0,
+        refuseWhileThrottled(
+          limits.map(({ key, max }) => retryAfterSeconds(windows.get(key), max, now)),
         );
-        if (wait > 0) throw new LoginThrottled(wait);
         if (record?.passwordHash === matched && inAccount(record, credentials)) return record.user;
         proven.delete(key);
       }

@@ -1,19 +1,14 @@
 // Helpers every compatibility facade needs: its 405/404 and error answers, paging, the calling instance.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HTTPMethod } from 'find-my-way';
-import {
-  DomainError,
-  RateLimited,
-  Unauthenticated,
-  Unavailable,
-  type FieldIssue,
-} from '../../domain/errors.js';
+import { DomainError, RateLimited, Unauthenticated, type FieldIssue } from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Instance } from '../../domain/instance.js';
 import { LoginThrottled } from '../../domain/user.js';
 import type { ServiceContext } from '../../services/context.js';
 import type { Services } from '../../services/index.js';
 import { contextOf } from '../plugins/auth.js';
+import { noteDomainError } from '../plugins/errors.js';
 import { issuesFromValidation } from '../validation.js';
 
 /** A filter value of the collection query language, quoted (a quote inside is doubled). */
@@ -114,17 +109,12 @@ export function facadeErrorHandler(answers: FacadeErrorAnswers) {
         ? answers.client(reply, 429, error)
         : answers.throttled(reply, error);
     }
-    if (error instanceof Unavailable) {
-      request.log.warn({ err: error.cause }, error.message);
-      void reply.header('retry-after', String(error.retryAfterSeconds));
-      return answers.domain(reply, error);
-    }
     if (error instanceof Unauthenticated) {
       request.log.info({ code: error.code }, error.message);
       return answers.unauthenticated(reply, error);
     }
     if (error instanceof DomainError) {
-      request.log.info({ code: error.code, issues: error.issues }, error.message);
+      noteDomainError(request, reply, error);
       return answers.domain(reply, error);
     }
     if (error.validation) {

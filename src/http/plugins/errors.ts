@@ -30,6 +30,23 @@ const FRAMEWORK_ERRORS: Record<string, ProblemSlug> = {
 };
 
 /**
+ * Logs a domain error and sets its `Retry-After`, for the native and every facade error handler
+ * alike: an outage is the server's trouble, logged as a warning with the driver's own error; the
+ * rest are the caller's, logged at info. Rate limits and outages say when to come back.
+ */
+export function noteDomainError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: DomainError,
+): void {
+  if (error instanceof Unavailable) request.log.warn({ err: error.cause }, error.message);
+  else request.log.info({ code: error.code, issues: error.issues }, error.message);
+  if (error instanceof RateLimited || error instanceof Unavailable) {
+    void reply.header('retry-after', String(error.retryAfterSeconds));
+  }
+}
+
+/**
  * One error handler and one not-found handler for the whole server: every failure becomes an
  * RFC 9457 problem, bad input is a 4xx naming what is wrong, and nothing else leaks a stack trace.
  * A known path with an unsupported method answers 405 with `Allow`.
@@ -97,15 +114,8 @@ export function handleError(
       problem(error.missing ? 'missing-token' : 'invalid-token', request.id, error.message),
     );
   }
-  if (error instanceof Unavailable) {
-    // The server's trouble, not the caller's: logged with the driver's own error.
-    request.log.warn({ err: error.cause }, error.message);
-    reply.header('retry-after', String(error.retryAfterSeconds));
-    return sendProblem(reply, problemForDomainError(error, request.id));
-  }
   if (error instanceof DomainError) {
-    request.log.info({ code: error.code, issues: error.issues }, error.message);
-    if (error instanceof RateLimited) reply.header('retry-after', String(error.retryAfterSeconds));
+    noteDomainError(request, reply, error);
     return sendProblem(reply, problemForDomainError(error, request.id));
   }
   if (error.validation) {
